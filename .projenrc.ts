@@ -1,0 +1,122 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * Minimum aws-cdk-lib: 2.193.0.
+ *  - the newest release for which a matching `@aws-cdk/integ-tests-alpha` (2.193.0-alpha.0) is on the
+ *    registry below 2.200, so the integ tests run against exactly the minimum users may have;
+ *  - it has everything the constructs use: `events.Archive`, `EventBus.addToResourcePolicy`,
+ *    `sns.Topic({ enforceSSL, masterKey })`, `sqs.Queue({ enforceSSL })`, `lambda.Runtime` for any name,
+ *    `aws-lambda-event-sources.SqsEventSource({ reportBatchItemFailures })`;
+ *  - cdk-nag 2.38 (Aspects + NagSuppressions) supports it (peer ^2.176.0); cdk-nag 3 would need >= 2.257;
+ *  - it predates the synth-time template validator of >= 2.262, which users may still opt into.
+ */
+const CDK_VERSION = '2.193.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-backup-alarms',
+  description:
+    'AWS CDK constructs that alarm on failed AWS Backup jobs and organization backup policy changes across accounts and Regions: EventBridge forwarding, readable email alarms, and self-resolving Security Hub findings.',
+  author: 'cdk-backup-alarms developers',
+  authorAddress: 'maintainers@cdk-backup-alarms.dev',
+  repositoryUrl: 'https://github.com/cdk-backup-alarms/cdk-backup-alarms.git',
+  license: 'Apache-2.0',
+  stability: 'experimental',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.16.0',
+  keywords: ['awscdk', 'cdk', 'aws-backup', 'backup', 'eventbridge', 'security-hub', 'alarms', 'organizations'],
+
+  devDeps: [
+    'cdk-nag@2.38.2',
+    '@aws-sdk/client-securityhub@3.1108.0',
+    '@aws-sdk/client-sts@3.1108.0',
+    '@aws-sdk/client-organizations@3.1108.0',
+    '@aws-lambda-powertools/logger@2.36.0',
+    '@aws-lambda-powertools/metrics@2.36.0',
+    '@types/aws-lambda@8.10.164',
+  ],
+
+  // Lambda handlers (src/**/x.lambda.ts) are bundled by esbuild into assets/ before jsii compiles.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // Bundle the SDK v3 clients instead of relying on whatever the Lambda runtime ships.
+    // `minify` is passed through to esbuild by projen's bundler, but is not in the lambda options type.
+    bundlingOptions: { externals: [], sourcemap: false, minify: true } as javascript.BundlingOptions,
+  },
+
+  experimentalIntegRunner: true,
+  integrationTestAutoDiscover: true,
+
+  publishToPypi: { distName: 'cdk-backup-alarms', module: 'cdk_backup_alarms' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkbackupalarms',
+    mavenGroupId: 'io.github.cdk-backup-alarms',
+    mavenArtifactId: 'cdk-backup-alarms',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkBackupAlarms', packageId: 'CdkBackupAlarms' },
+  publishToGo: { moduleName: 'github.com/cdk-backup-alarms/cdk-backup-alarms-go' },
+
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 120_000,
+    },
+  },
+  npmIgnoreOptions: { ignorePatterns: ['/rosetta/'] },
+});
+
+// The integ-tests alpha module must match the aws-cdk-lib dev version (its `latest` wants a newer lib).
+project.deps.removeDependency('@aws-cdk/integ-tests-alpha');
+project.deps.removeDependency('@aws-cdk/integ-runner');
+project.addDevDeps(`@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`, '@aws-cdk/integ-runner@2.197.10');
+
+// The registry copy here lacks the platform bindings of unrs-resolver 1.13 (eslint import resolver):
+// pin the release whose optional bindings resolve, so `npm ci` works on a clean clone.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// jsii's reserved-word warnings (Python/Java/Go names) must stay visible: projen silences them by default.
+project.compileTask.reset('jsii');
+
+// Snapshot mode only: `--update-on-failed` alone would try a real deployment.
+const integ = project.tasks.tryFind('integ')!;
+integ.env('TS_NODE_TRANSPILE_ONLY', '1');
+const integUpdate = project.tasks.tryFind('integ:update')!;
+integUpdate.reset('integ-runner --language typescript --update-on-failed --dry-run', { receiveArgs: true });
+integUpdate.env('TS_NODE_TRANSPILE_ONLY', '1');
+
+// README examples are compiled by jsii-rosetta in strict mode against rosetta/default.ts-fixture.
+project.package.file.addOverride('jsii.metadata', { jsii: { rosetta: { strict: true } } });
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every TypeScript example of the README and doc comments (strict)',
+  exec: 'jsii-rosetta extract --strict --fail',
+});
+project.postCompileTask.spawn(rosetta);
+
+// Cross-language consumers: build the Python, Java and Go packages and synthesize a small app in each.
+project.addTask('test:consumers', {
+  description: 'Build the Python wheel, Java jar and Go module, then synthesize a consumer app in Python and Java',
+  exec: 'bash test/consumers/run.sh',
+});
+
+// The command the README gives and CI runs: full build (compile, unit + integ tests, docs, packages).
+const testAll = project.addTask('test:all', {
+  description: 'Everything CI checks: build, unit and integ tests, rosetta, and the cross-language consumers',
+});
+testAll.spawn(project.buildTask);
+testAll.spawn(project.tasks.tryFind('test:consumers')!);
+
+// The main job: synthesize the complete example deployment offline, with placeholder account ids.
+project.addTask('example:synth', {
+  description: 'Synthesize the complete example deployment (offline, placeholder account ids) into example.out/',
+  exec: 'ts-node --project tsconfig.dev.json test/example/app.ts',
+  env: { TS_NODE_TRANSPILE_ONLY: '1' },
+});
+// Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
+project.gitignore.addPatterns('/example.out/', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
+
+project.synth();

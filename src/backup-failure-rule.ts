@@ -1,0 +1,211 @@
+import { Annotations, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BackupEvents, BackupJobKind, BackupJobState } from './backup-events';
+import { CentralBusForwardingOptions } from './forwarding';
+import { BusForwarder } from './private/bus-forwarder';
+import { jobEventPattern } from './private/job-patterns';
+
+/**
+ * Properties of a `BackupFailureRule`.
+ */
+export interface BackupFailureRuleProps extends CentralBusForwardingOptions {
+  /**
+   * The bus whose AWS Backup events the rule matches. AWS Backup sends its events only to the default bus
+   * of the account and Region where the job ran.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * The job kinds to watch.
+   * @default - all: BACKUP, COPY, RESTORE and SCAN
+   */
+  readonly jobKinds?: BackupJobKind[];
+
+  /**
+   * Backup job states to forward.
+   * @default - BackupEvents.failureStatesOf(BackupJobKind.BACKUP): FAILED, ABORTED, EXPIRED, PARTIAL
+   */
+  readonly backupJobStates?: BackupJobState[];
+
+  /**
+   * Copy job states to forward.
+   * @default - BackupEvents.failureStatesOf(BackupJobKind.COPY): FAILED, PARTIAL
+   */
+  readonly copyJobStates?: BackupJobState[];
+
+  /**
+   * Restore job states to forward (matched on `detail.status`).
+   * @default - BackupEvents.failureStatesOf(BackupJobKind.RESTORE): FAILED, ABORTED
+   */
+  readonly restoreJobStates?: BackupJobState[];
+
+  /**
+   * Scan job states to forward.
+   * @default - BackupEvents.failureStatesOf(BackupJobKind.SCAN): FAILED, COMPLETED_WITH_ISSUES
+   */
+  readonly scanJobStates?: BackupJobState[];
+
+  /**
+   * Also forward scan jobs whose `detail.scanResult.scanResultStatus` is `THREATS_FOUND`, whatever their state.
+   * @default true
+   */
+  readonly forwardScanThreats?: boolean;
+
+  /**
+   * Forward only jobs of these resource types (`detail.resourceType`, for example `EBS`, `RDS`, `S3`).
+   * @default - every resource type
+   */
+  readonly resourceTypes?: string[];
+
+  /**
+   * Forward only jobs of these backup vaults: backup and scan jobs by `detail.backupVaultName`, copy jobs by
+   * their source vault. Restore jobs are not filtered by vault, because their events may carry no vault.
+   * @default - every vault
+   */
+  readonly backupVaultNames?: string[];
+
+  /**
+   * Leave out restore jobs started by a restore testing plan (events with `detail.restoreTestingPlanArn`).
+   * @default false
+   */
+  readonly excludeRestoreTestingJobs?: boolean;
+
+  /**
+   * Also forward successful completions (state or status `COMPLETED`) of the watched job kinds, so that a
+   * central `SecurityHubFindingForwarder` can close its findings. The central side tells them apart by the
+   * state: `CentralAlarmBus` never emails a completion.
+   * @default false
+   */
+  readonly forwardCompletions?: boolean;
+
+  /**
+   * A description for the rule.
+   * @default - a description naming the job kinds and states
+   */
+  readonly description?: string;
+}
+
+/**
+ * Catches failed, aborted, expired and partial AWS Backup jobs (backup, copy, restore and scan) on an
+ * account's default event bus and forwards them to the central event bus.
+ *
+ * Deploy it in every member account and in every Region where AWS Backup runs: AWS Backup delivers its
+ * events only to the default bus of the account and Region of the job.
+ *
+ * @example
+ * new BackupFailureRule(this, 'BackupFailures', {
+ *   centralBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms',
+ * });
+ */
+export class BackupFailureRule extends Construct {
+  /** The EventBridge rule. Add your own targets to it with `rule.addTarget()`. */
+  public readonly rule: events.Rule;
+  /** The role EventBridge uses to put events on the central bus; it may do nothing else. */
+  public readonly forwarderRole: iam.IRole;
+  /** The dead-letter queue of the forwarding target. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The alarm that fires when the dead-letter queue holds messages. */
+  public readonly deadLetterAlarm: cloudwatch.IAlarm;
+  /** The central bus the rule forwards to. */
+  public readonly centralBus: events.IEventBus;
+  /** The job kinds the rule watches. */
+  public readonly jobKinds: BackupJobKind[];
+
+  constructor(scope: Construct, id: string, props: BackupFailureRuleProps) {
+    super(scope, id);
+    const owner = `BackupFailureRule '${this.node.path}'`;
+
+    const jobKinds = props.jobKinds ?? BackupEvents.ALL_JOB_KINDS;
+    if (jobKinds.length === 0) {
+      throw new Error(`${owner}: jobKinds is empty; list at least one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}, or leave it unset for all`);
+    }
+    for (const kind of jobKinds) {
+      if (!BackupEvents.ALL_JOB_KINDS.includes(kind)) {
+        throw new Error(`${owner}: jobKinds contains '${kind}', expected one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}`);
+      }
+    }
+    this.jobKinds = [...new Set(jobKinds)];
+
+    const given: Record<BackupJobKind, [string, BackupJobState[] | undefined]> = {
+      [BackupJobKind.BACKUP]: ['backupJobStates', props.backupJobStates],
+      [BackupJobKind.COPY]: ['copyJobStates', props.copyJobStates],
+      [BackupJobKind.RESTORE]: ['restoreJobStates', props.restoreJobStates],
+      [BackupJobKind.SCAN]: ['scanJobStates', props.scanJobStates],
+    };
+    const forwardScanThreats = props.forwardScanThreats ?? true;
+    const states = new Map<BackupJobKind, BackupJobState[]>();
+    for (const kind of BackupEvents.ALL_JOB_KINDS) {
+      const [propName, value] = given[kind];
+      if (!this.jobKinds.includes(kind)) {
+        if (value !== undefined) {
+          Annotations.of(this).addWarningV2('cdk-backup-alarms:unused-states',
+            `${propName} is set but jobKinds does not include ${kind}: those states are ignored`);
+        }
+        continue;
+      }
+      const valid = BackupEvents.statesOf(kind);
+      const chosen = value ?? BackupEvents.failureStatesOf(kind);
+      const noThreatBranch = kind !== BackupJobKind.SCAN || !forwardScanThreats;
+      if (chosen.length === 0 && noThreatBranch && !props.forwardCompletions) {
+        throw new Error(`${owner}: ${propName} is empty, so ${kind} jobs would never match; remove ${kind} from jobKinds instead`);
+      }
+      for (const state of chosen) {
+        if (!valid.includes(state)) {
+          throw new Error(`${owner}: ${propName} contains '${state}', which ${kind} jobs never report; expected some of ${valid.join(', ')}`);
+        }
+      }
+      states.set(kind, props.forwardCompletions ? [...chosen, BackupJobState.COMPLETED] : [...chosen]);
+    }
+
+    checkNames(owner, 'resourceTypes', props.resourceTypes, /^[A-Za-z0-9:._-]{1,100}$/, 'a resource type such as EBS or RDS');
+    checkNames(owner, 'backupVaultNames', props.backupVaultNames, /^[a-zA-Z0-9\-_.]{2,50}$/, 'a backup vault name (2 to 50 letters, digits, hyphens, underscores or dots)');
+
+    const pattern = jobEventPattern({
+      states,
+      scanThreatsFound: this.jobKinds.includes(BackupJobKind.SCAN) && forwardScanThreats,
+      resourceTypes: props.resourceTypes,
+      backupVaultNames: props.backupVaultNames,
+      excludeRestoreTesting: props.excludeRestoreTestingJobs,
+    });
+
+    this.rule = new events.Rule(this, 'Rule', {
+      eventBus: props.eventBus,
+      description: props.description ?? truncate(`AWS Backup ${this.jobKinds.join('/').toLowerCase()} jobs that did not protect (cdk-backup-alarms)`, 512),
+      // The pattern uses a top-level $or (the state lives in detail.state or detail.status), which the
+      // EventPattern type cannot express; CloudFormation takes it as is.
+      eventPattern: pattern as events.EventPattern,
+    });
+
+    const forwarder = new BusForwarder(this, 'Forwarder', {
+      ...props,
+      rule: this.rule,
+      sourceBus: props.eventBus,
+      owner,
+    });
+    this.forwarderRole = forwarder.role;
+    this.deadLetterQueue = forwarder.deadLetterQueue;
+    this.deadLetterAlarm = forwarder.deadLetterAlarm;
+    this.centralBus = forwarder.centralBus;
+  }
+}
+
+function checkNames(owner: string, prop: string, values: string[] | undefined, re: RegExp, expected: string) {
+  if (values === undefined) return;
+  if (values.length === 0) {
+    throw new Error(`${owner}: ${prop} is empty; leave it unset to match all`);
+  }
+  for (const v of values) {
+    if (!Token.isUnresolved(v) && !re.test(v)) {
+      throw new Error(`${owner}: ${prop} contains '${v}', expected ${expected}`);
+    }
+  }
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max - 1) + '…';
+}

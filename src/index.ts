@@ -1,0 +1,3 @@
+export * from './backup-events';
+export * from './forwarding';
+export * from './backup-failure-rule';

@@ -1,0 +1,152 @@
+import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CentralBusForwardingOptions } from '../forwarding';
+import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
+
+const BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
+
+/** Partitions whose Regions cannot send events to a bus in another Region. */
+const NO_CROSS_REGION_PARTITIONS = ['aws-cn'];
+
+export interface BusForwarderProps extends CentralBusForwardingOptions {
+  /** The rule to add the target to. */
+  readonly rule: events.Rule;
+  /** The bus the rule sits on (for the self-target check). */
+  readonly sourceBus?: events.IEventBus;
+  /** Name of the construct, for error messages. */
+  readonly owner: string;
+}
+
+/**
+ * The forwarding-target contract: a role limited to PutEvents on the central bus, a retry policy, an
+ * encrypted dead-letter queue and an alarm on it.
+ */
+export class BusForwarder extends Construct {
+  public readonly role: iam.Role;
+  public readonly deadLetterQueue: sqs.IQueue;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly centralBus: events.IEventBus;
+
+  constructor(scope: Construct, id: string, props: BusForwarderProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const centralBus = resolveCentralBus(this, props);
+    this.centralBus = centralBus;
+    checkNotSelf(stack, props, centralBus);
+    checkRouting(stack, props.owner, centralBus.eventBusArn);
+
+    const retryAttempts = props.retryAttempts ?? 185;
+    if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185)) {
+      throw new Error(`${props.owner}: retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
+    }
+    const maxEventAge = props.maxEventAge ?? Duration.hours(24);
+    if (!maxEventAge.isUnresolved()) {
+      const s = maxEventAge.toSeconds();
+      if (s < 60 || s > 86400) {
+        throw new Error(`${props.owner}: maxEventAge must be from 60 seconds to 24 hours, got ${maxEventAge.toHumanString()}`);
+      }
+    }
+
+    this.role = new iam.Role(this, 'Role', {
+      description: `Lets EventBridge forward ${props.owner} events to the central bus, and nothing else`,
+      // Confused deputy: only EventBridge acting for this account may assume the role.
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [centralBus.eventBusArn],
+    }));
+
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
+      `${props.owner}: events could not be forwarded to the central bus and wait in the dead-letter queue`);
+    if (props.alarmTopic) {
+      this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    }
+
+    const role = this.role;
+    const dlq = this.deadLetterQueue;
+    const busArn = centralBus.eventBusArn;
+    props.rule.addTarget({
+      bind(rule: events.IRule): events.RuleTargetConfig {
+        targets.addToDeadLetterQueueResourcePolicy(rule, dlq);
+        return {
+          ...targets.bindBaseTargetConfig({ deadLetterQueue: dlq, retryAttempts, maxEventAge }),
+          arn: busArn,
+          role,
+        };
+      },
+    });
+  }
+}
+
+function resolveCentralBus(scope: Construct, props: BusForwarderProps): events.IEventBus {
+  if (props.centralBus && props.centralBusArn !== undefined) {
+    throw new Error(`${props.owner}: give either centralBus or centralBusArn, not both (centralBusArn: ${props.centralBusArn})`);
+  }
+  if (props.centralBus) return props.centralBus;
+  if (props.centralBusArn === undefined) {
+    throw new Error(`${props.owner}: centralBus or centralBusArn is required: the central event bus to forward to`);
+  }
+  const arn = props.centralBusArn;
+  if (!Token.isUnresolved(arn) && !BUS_ARN.test(arn)) {
+    throw new Error(`${props.owner}: centralBusArn must be an event bus ARN like arn:aws:events:eu-west-1:111111111111:event-bus/central, got '${arn}'`);
+  }
+  return events.EventBus.fromEventBusArn(scope, 'CentralBus', arn);
+}
+
+function checkNotSelf(stack: Stack, props: BusForwarderProps, central: events.IEventBus) {
+  const sourceArn = props.sourceBus?.eventBusArn
+    ?? `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`;
+  const same = props.sourceBus === central
+    || (!Token.isUnresolved(sourceArn) && !Token.isUnresolved(central.eventBusArn) && sourceArn === central.eventBusArn)
+    || (props.sourceBus !== undefined && !Token.isUnresolved(props.sourceBus.eventBusArn)
+      && props.sourceBus.eventBusArn === central.eventBusArn);
+  const defaultBusByArn = props.sourceBus === undefined && isDefaultBusOf(stack, central.eventBusArn);
+  if (same || defaultBusByArn) {
+    throw new Error(`${props.owner}: the central bus (${describe(central.eventBusArn)}) is the bus the rule sits on; `
+      + 'EventBridge rejects a rule whose target is its own bus. In the central account, forward the default bus '
+      + 'to the central custom bus instead.');
+  }
+}
+
+function isDefaultBusOf(stack: Stack, busArn: string): boolean {
+  if (Token.isUnresolved(busArn) || Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) return false;
+  const m = BUS_ARN.exec(busArn);
+  return m !== null && m[2] === stack.region && m[3] === stack.account && m[4] === 'default';
+}
+
+function checkRouting(stack: Stack, owner: string, busArn: string) {
+  if (Token.isUnresolved(busArn)) return;
+  const parts = Arn.split(busArn, ArnFormat.SLASH_RESOURCE_NAME);
+  const stackPartition = partitionOf(stack);
+  if (stackPartition && parts.partition !== stackPartition) {
+    throw new Error(`${owner}: the central bus ${busArn} is in partition ${parts.partition} but this stack is in ${stackPartition}; EventBridge cannot send events across partitions`);
+  }
+  if (Token.isUnresolved(stack.region) || parts.region === stack.region) return;
+  const partition = stackPartition ?? parts.partition;
+  if (partition && NO_CROSS_REGION_PARTITIONS.includes(partition)) {
+    throw new Error(`${owner}: the central bus ${busArn} is in ${parts.region} but this stack is in ${stack.region}; `
+      + `EventBridge in the ${partition} partition cannot send events to a bus in another Region. Deploy a central bus in ${stack.region}.`);
+  }
+}
+
+function partitionOf(stack: Stack): string | undefined {
+  if (!Token.isUnresolved(stack.partition)) return stack.partition;
+  if (Token.isUnresolved(stack.region)) return undefined;
+  if (stack.region.startsWith('cn-')) return 'aws-cn';
+  if (stack.region.startsWith('us-gov-')) return 'aws-us-gov';
+  return undefined;
+}
+
+function describe(arn: string): string {
+  return Token.isUnresolved(arn) ? 'same construct' : arn;
+}

@@ -1,0 +1,33 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { explainNag } from './nag';
+
+/**
+ * A dead-letter queue for EventBridge targets: a standard queue (EventBridge cannot use FIFO), encrypted
+ * with SQS-managed keys (EventBridge can write to it without a KMS grant), TLS only, 14 days retention.
+ */
+export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  explainNag(queue, [
+    { id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; it is watched by an alarm.' },
+  ]);
+  return queue;
+}
+
+/** An alarm that fires as soon as a dead-letter queue holds a message. */
+export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: description,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
