@@ -24,6 +24,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
+  // The classic layout: one development tsconfig at the top level for src, test and .projenrc.ts.
+  tsconfigDevFile: 'tsconfig.dev.json',
 
   cdkVersion: CDK_VERSION,
   constructsVersion: '10.5.1',

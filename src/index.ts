@@ -1,3 +1,4 @@
 export * from './backup-events';
 export * from './forwarding';
 export * from './backup-failure-rule';
+export * from './central-alarm-bus';

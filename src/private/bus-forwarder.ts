@@ -53,7 +53,12 @@ export class BusForwarder extends Construct {
       }
     }
 
+    if (props.forwarderRoleName !== undefined && !Token.isUnresolved(props.forwarderRoleName)
+      && !/^[\w+=,.@-]{1,64}$/.test(props.forwarderRoleName)) {
+      throw new Error(`${props.owner}: forwarderRoleName must be an IAM role name (1 to 64 of letters, digits and +=,.@_-), got '${props.forwarderRoleName}'`);
+    }
     this.role = new iam.Role(this, 'Role', {
+      roleName: props.forwarderRoleName,
       description: `Lets EventBridge forward ${props.owner} events to the central bus, and nothing else`,
       // Confused deputy: only EventBridge acting for this account may assume the role.
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {

@@ -1,0 +1,156 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import { BackupEvents, BackupJobKind } from '../backup-events';
+
+/** A plain-text input transformer: EventBridge fills `<name>` from `paths` and sends the text as is. */
+export interface TextTemplate {
+  readonly paths: { [name: string]: string };
+  readonly template: string;
+}
+
+/** The largest input template EventBridge accepts. */
+export const MAX_TEMPLATE_LENGTH = 8192;
+/** The most variables an input transformer may define. */
+export const MAX_TEMPLATE_PATHS = 100;
+
+interface JobWording {
+  readonly noun: string;
+  readonly idField: string;
+  readonly consolePath: string;
+}
+
+const JOBS: Record<BackupJobKind, JobWording> = {
+  [BackupJobKind.BACKUP]: { noun: 'Backup job', idField: 'backupJobId', consolePath: 'jobs/backup/details/' },
+  [BackupJobKind.COPY]: { noun: 'Copy job', idField: 'copyJobId', consolePath: 'jobs/copy/details/' },
+  [BackupJobKind.RESTORE]: { noun: 'Restore job', idField: 'restoreJobId', consolePath: 'jobs/restore/details/' },
+  [BackupJobKind.SCAN]: { noun: 'Malware scan job', idField: 'scanJobId', consolePath: 'jobs/' },
+};
+
+/**
+ * The email text for a failed job of one kind. The first line says what failed and where, so that it reads
+ * on a phone's lock screen; every optional field sits on its own labelled line, so that a field the event
+ * lacks leaves one empty line value instead of a broken sentence.
+ */
+export function jobFailureMessage(kind: BackupJobKind): TextTemplate {
+  const w = JOBS[kind];
+  const paths: { [name: string]: string } = {
+    state: `$.detail.${BackupEvents.stateFieldOf(kind)}`,
+    account: '$.account',
+    region: '$.region',
+    time: '$.time',
+    jobId: `$.detail.${w.idField}`,
+    resource: '$.detail.resourceArn',
+    resourceType: '$.detail.resourceType',
+    message: '$.detail.statusMessage',
+  };
+  const lines = [
+    `${w.noun} <state>: <resource> in account <account>, <region> (job <jobId>)`,
+    '',
+    'Status message: <message>',
+    'Resource type: <resourceType>',
+  ];
+  if (kind === BackupJobKind.BACKUP) {
+    paths.vault = '$.detail.backupVaultName';
+    lines.push('Backup vault: <vault>');
+  }
+  if (kind === BackupJobKind.COPY) {
+    paths.source = '$.detail.sourceBackupVaultArn';
+    paths.destination = '$.detail.destinationBackupVaultArn';
+    lines.push('From vault: <source>', 'To vault: <destination>');
+  }
+  if (kind === BackupJobKind.RESTORE) {
+    paths.recoveryPoint = '$.detail.recoveryPointArn';
+    paths.testingPlan = '$.detail.restoreTestingPlanArn';
+    lines.push('Recovery point: <recoveryPoint>', 'Restore testing plan: <testingPlan>');
+  }
+  if (kind === BackupJobKind.SCAN) {
+    paths.scanResult = '$.detail.scanResult.scanResultStatus';
+    lines.push('Scan result: <scanResult>');
+  }
+  lines.push(
+    'Time: <time>',
+    '',
+    `Console: https://<region>.console.aws.amazon.com/backup/home?region=<region>#/${w.consolePath}${kind === BackupJobKind.SCAN ? '' : '<jobId>'}`,
+    '',
+    'Sent by cdk-backup-alarms from the central alarm bus.',
+  );
+  return { paths, template: lines.join('\n') };
+}
+
+/** The email text for a change to an organization backup policy (a CloudTrail event from AWS Organizations). */
+export function policyChangeMessage(): TextTemplate {
+  return {
+    paths: {
+      eventName: '$.detail.eventName',
+      account: '$.account',
+      region: '$.region',
+      time: '$.time',
+      who: '$.detail.userIdentity.arn',
+      policyId: '$.detail.requestParameters.policyId',
+      targetId: '$.detail.requestParameters.targetId',
+      name: '$.detail.requestParameters.name',
+      policyType: '$.detail.requestParameters.policyType',
+      errorCode: '$.detail.errorCode',
+      validation: '$.detail.serviceEventDetails.status',
+    },
+    template: [
+      'AWS Organizations backup policy change: <eventName> in account <account>, <region>',
+      '',
+      'By: <who>',
+      'Policy id: <policyId>',
+      'Policy name: <name>',
+      'Target (account, OU or root): <targetId>',
+      'Policy type: <policyType>',
+      'Effective policy validation: <validation>',
+      'Error code (if the call failed): <errorCode>',
+      'Time: <time>',
+      '',
+      'Console: https://console.aws.amazon.com/organizations/v2/home/policies/backup-policy',
+      '',
+      'Sent by cdk-backup-alarms from the central alarm bus.',
+    ].join('\n'),
+  };
+}
+
+/** The email text for any other forwarded event, for example a CloudTrail tampering signal. */
+export function otherEventMessage(): TextTemplate {
+  return {
+    paths: {
+      source: '$.source',
+      detailType: '$.detail-type',
+      eventName: '$.detail.eventName',
+      account: '$.account',
+      region: '$.region',
+      time: '$.time',
+      who: '$.detail.userIdentity.arn',
+      id: '$.id',
+    },
+    template: [
+      'Backup alarm: <detailType> <eventName> from <source> in account <account>, <region>',
+      '',
+      'By: <who>',
+      'Time: <time>',
+      'Event id: <id> (find the whole event in the central bus archive)',
+      '',
+      'Sent by cdk-backup-alarms from the central alarm bus.',
+    ].join('\n'),
+  };
+}
+
+/** A `RuleTargetInput` that sends the template as plain text (CDK's `fromText` would JSON-quote it). */
+export function plainTextInput(t: TextTemplate): events.RuleTargetInput {
+  const names = Object.keys(t.paths);
+  if (names.length > MAX_TEMPLATE_PATHS || t.template.length > MAX_TEMPLATE_LENGTH) {
+    throw new Error(`internal: input transformer over EventBridge limits (${names.length} paths, ${t.template.length} characters)`);
+  }
+  return new PlainTextInput(t);
+}
+
+class PlainTextInput extends events.RuleTargetInput {
+  constructor(private readonly t: TextTemplate) {
+    super();
+  }
+
+  public bind(_rule: events.IRule): events.RuleTargetInputProperties {
+    return { inputPathsMap: { ...this.t.paths }, inputTemplate: this.t.template };
+  }
+}
