@@ -26,6 +26,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   // The classic layout: one development tsconfig at the top level for src, test and .projenrc.ts.
   tsconfigDevFile: 'tsconfig.dev.json',
+  // Lint src and test against the one development tsconfig (the project service looks for tsconfig.json only).
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'projenrc', '.projenrc.ts'], tsconfigPath: './tsconfig.dev.json', projectService: false },
 
   cdkVersion: CDK_VERSION,
   constructsVersion: '10.5.1',
@@ -41,6 +43,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/logger@2.36.0',
     '@aws-lambda-powertools/metrics@2.36.0',
     '@types/aws-lambda@8.10.164',
+    '@jsii/spec@1.140.0',
   ],
 
   // Lambda handlers (src/**/x.lambda.ts) are bundled by esbuild into assets/ before jsii compiles.
@@ -81,6 +84,9 @@ project.addDevDeps(`@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`, '@aws-cd
 // pin the release whose optional bindings resolve, so `npm ci` works on a clean clone.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
+// .projenrc.ts is a dot file: the '**/*.ts' glob of the dev tsconfig does not reach it.
+project.tsconfigDev.addInclude('.projenrc.ts');
+
 // jsii's reserved-word warnings (Python/Java/Go names) must stay visible: projen silences them by default.
 project.compileTask.reset('jsii');
 
@@ -108,6 +114,8 @@ project.addTask('test:consumers', {
 // The command the README gives and CI runs: full build (compile, unit + integ tests, docs, packages).
 const testAll = project.addTask('test:all', {
   description: 'Everything CI checks: build, unit and integ tests, rosetta, and the cross-language consumers',
+  // With CI set, `build` packages only the npm tarball; test:consumers builds the other languages once.
+  env: { CI: '1' },
 });
 testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('test:consumers')!);
@@ -119,6 +127,6 @@ project.addTask('example:synth', {
   env: { TS_NODE_TRANSPILE_ONLY: '1' },
 });
 // Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
-project.gitignore.addPatterns('/example.out/', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
+project.gitignore.addPatterns('/example.out/', '/.jsii.tabl.json', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
 
 project.synth();

@@ -106,7 +106,7 @@ function combine(branches: RawPattern[]): RawPattern {
   }
   const detailTypes = unique(branches.flatMap((b) => b['detail-type'] as string[]));
   if (branches.length === 1) {
-    return { 'source': [BackupEvents.SOURCE], ...branches[0] };
+    return { source: [BackupEvents.SOURCE], ...branches[0] };
   }
   return { 'source': [BackupEvents.SOURCE], 'detail-type': detailTypes, '$or': branches };
 }

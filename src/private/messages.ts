@@ -43,7 +43,8 @@ export function jobFailureMessage(kind: BackupJobKind): TextTemplate {
     message: '$.detail.statusMessage',
   };
   const lines = [
-    `${w.noun} <state>: <resource> in account <account>, <region> (job <jobId>)`,
+    // The resource goes last: restore failures may carry none, and an empty end still reads.
+    `${w.noun} <state> in account <account>, <region> (job <jobId>): <resource>`,
     '',
     'Status message: <message>',
     'Resource type: <resourceType>',

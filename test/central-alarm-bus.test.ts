@@ -1,0 +1,250 @@
+import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { BackupJobKind, CentralAlarmBus, CentralAlarmBusProps } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+function synth(props: Partial<CentralAlarmBusProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Central', { env: ENV });
+  const bus = new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], ...props });
+  return { app, stack, bus, get template() { return Template.fromStack(stack); } };
+}
+
+describe('bus policy', () => {
+  test('only the organization may put events', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Sid: 'cdk-AllowOrganizationToPutEvents',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('EventBus'), 'Arn'] },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      },
+    });
+  });
+
+  test('narrowed to forwarder role names and accounts', () => {
+    const { template } = synth({ forwarderRoleNames: ['backup-alarms-forwarder'], allowedAccounts: ['222222222222', '333333333333'] });
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: Match.objectLike({
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5', 'aws:PrincipalAccount': ['222222222222', '333333333333'] },
+          ArnLike: { 'aws:PrincipalArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/backup-alarms-forwarder']] }] },
+        },
+      }),
+    });
+  });
+
+  test('stays under the 10 KB limit, or says why not', () => {
+    const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
+    expect(() => synth({ allowedAccounts: accounts(300) })).not.toThrow();
+    expect(() => synth({ allowedAccounts: accounts(1000) })).toThrow(/bus policy would be about \d+ bytes, over EventBridge's 10 KB limit.*1000 allowedAccounts/);
+  });
+});
+
+describe('archive', () => {
+  test('every event, one year by default', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Events::Archive', {
+      SourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('EventBus'), 'Arn'] },
+      EventPattern: { source: [{ prefix: '' }] },
+      RetentionDays: 365,
+    });
+  });
+
+  test('retention can be set', () => {
+    synth({ archiveRetention: Duration.days(30) }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 30 });
+  });
+});
+
+describe('topic and key', () => {
+  test('the topic is encrypted with a rotating customer-managed key and TLS is enforced', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Key'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('the key admits EventBridge and CloudWatch of this account only', () => {
+    const { template } = synth();
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([{
+            Sid: Match.anyValue(),
+            Effect: 'Allow',
+            Principal: { Service: service },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+          }]),
+        },
+      });
+    }
+  });
+
+  test('the topic admits only rules of this bus and alarms of this account, with conditions', () => {
+    const { template } = synth();
+    const policies = template.findResources('AWS::SNS::TopicPolicy');
+    const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+    const allows = statements.filter((s: any) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(2);
+    const events = allows.find((s: any) => s.Principal.Service === 'events.amazonaws.com');
+    expect(events.Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111111111111' });
+    expect(JSON.stringify(events.Condition.ArnLike['aws:SourceArn'])).toMatch(/:events:eu-west-1:111111111111:rule\/.*EventBus.*\/\*/);
+    const alarms = allows.find((s: any) => s.Principal.Service === 'cloudwatch.amazonaws.com');
+    expect(JSON.stringify(alarms.Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:eu-west-1:111111111111:alarm:*');
+  });
+
+  test('email subscriptions, and addSubscription for anything else', () => {
+    const { stack, bus } = synth({ emailAddresses: ['a@example.com', 'b@example.org'] });
+    bus.addSubscription(new subs.SqsSubscription(new sqs.Queue(stack, 'Q', { enforceSSL: true })));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'a@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'b@example.org' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
+  });
+
+  test('a topic you bring is used as is', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const topic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111111111111:mine');
+    const bus = new CentralAlarmBus(stack, 'A', { organizationId: 'o-a1b2c3d4e5', topic });
+    expect(bus.encryptionKey).toBeUndefined();
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SNS::Topic', 0);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: 'arn:aws:sns:eu-west-1:111111111111:mine' })] });
+  });
+});
+
+describe('notification rules', () => {
+  test('one rule per job kind, one for policy changes, one for the rest, each to the topic with a readable text', () => {
+    const { template, bus } = synth();
+    expect(bus.jobFailureRules).toHaveLength(4);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule'))
+      .filter(([id]) => !id.includes('LocalBackupEvents'));
+    expect(rules).toHaveLength(6);
+    for (const [, rule] of rules) {
+      const props = (rule as any).Properties;
+      expect(props.EventBusName).toEqual({ Ref: expect.stringMatching(/EventBus/) });
+      expect(props.Targets).toHaveLength(1);
+      const target = props.Targets[0];
+      expect(target.Arn).toEqual({ Ref: expect.stringMatching(/Topic/) });
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+      expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/DeadLetterQueue/);
+      // Plain text, not JSON: the first line names what failed and where.
+      expect(target.InputTransformer.InputTemplate.startsWith('"')).toBe(false);
+      expect(target.InputTransformer.InputTemplate.split('\n')[0]).toMatch(/<account>, <region>/);
+      expect(Object.keys(target.InputTransformer.InputPathsMap).length).toBeLessThanOrEqual(100);
+      expect(target.InputTransformer.InputTemplate.length).toBeLessThanOrEqual(8192);
+    }
+  });
+
+  test('restore failures are matched on detail.status', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.backup'],
+        'detail-type': ['Restore Job State Change'],
+        'detail': { status: [{ 'anything-but': ['CREATED', 'PENDING', 'RUNNING', 'ABORTING', 'COMPLETED'] }] },
+      },
+    });
+  });
+
+  test('a failed delivery and a dead-lettered event raise alarms sent to the topic (who watches the watcher)', () => {
+    const { template } = synth();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    const failed = alarms.filter((a) => a.MetricName === 'FailedInvocations');
+    expect(failed).toHaveLength(6);
+    for (const a of failed) {
+      expect(a.Namespace).toBe('AWS/Events');
+      expect(a.Dimensions.map((d: any) => d.Name).sort()).toEqual(['EventBusName', 'RuleName']);
+      expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Topic/) }]);
+    }
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible').every((a) => a.AlarmActions.length === 1)).toBe(true);
+  });
+
+  test('the central account\'s own default bus forwards into the central bus, not to itself', () => {
+    const { template, bus } = synth();
+    expect(bus.localBackupEvents).toBeDefined();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('EventBus'), 'Arn'] } })],
+    });
+    expect(synth({ forwardLocalBackupEvents: false }).bus.localBackupEvents).toBeUndefined();
+  });
+
+  test('addAlarmTarget keeps the target\'s own delivery settings and adds ours where missing', () => {
+    const { stack, bus } = synth();
+    bus.addAlarmTarget('Plain', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:plain' }) });
+    bus.addAlarmTarget('Own', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:own', retryPolicy: { maximumRetryAttempts: 2 } }) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Arn: 'arn:aws:sqs:eu-west-1:111111111111:plain', RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 }, DeadLetterConfig: Match.anyValue() })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ Arn: 'arn:aws:sqs:eu-west-1:111111111111:own', RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+  });
+
+  test('metric helpers', () => {
+    const { bus, stack } = synth();
+    const failures = bus.metricJobFailures() as cloudwatch.MathExpression;
+    expect(failures.expression).toBe('FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0) + FILL(m3, 0)');
+    const restore = bus.metricJobFailuresOf(BackupJobKind.RESTORE);
+    expect(restore.metricName).toBe('MatchedEvents');
+    expect(stack.resolve(restore.dimensions?.RuleName)).toEqual({ Ref: expect.stringMatching(/RestoreJobFailures/) });
+    expect(bus.metricPolicyChanges().namespace).toBe('AWS/Events');
+    expect((bus.metricFailedNotifications() as cloudwatch.MathExpression).expression.split('+')).toHaveLength(6);
+  });
+});
+
+describe('refuses bad props', () => {
+  test.each<[string, Partial<CentralAlarmBusProps>, RegExp]>([
+    ['malformed organization id', { organizationId: 'org-123' }, /organizationId must look like o-a1b2c3d4e5.*got 'org-123'/],
+    ['malformed email', { emailAddresses: ['ops.example.com'] }, /emailAddresses contains 'ops.example.com', expected an email address/],
+    ['empty email list', { emailAddresses: [] }, /emailAddresses is empty/],
+    ['bad account', { allowedAccounts: ['1112233445566'] }, /allowedAccounts contains '1112233445566', expected a 12-digit AWS account id/],
+    ['bad role name', { forwarderRoleNames: ['a/b'] }, /forwarderRoleNames contains 'a\/b'/],
+    ['retention too long', { archiveRetention: Duration.days(4000) }, /archiveRetention must be a whole number of days from 1 to 3650, got 4000 days/],
+    ['retention in hours', { archiveRetention: Duration.hours(12) }, /archiveRetention must be a whole number of days/],
+    ['retry out of range', { retryAttempts: -1 }, /retryAttempts must be a whole number from 0 to 185, got -1/],
+  ])('%s', (_name, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+
+  test('alarms that reach nobody fail synthesis', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    new CentralAlarmBus(stack, 'A', { organizationId: 'o-a1b2c3d4e5' });
+    expect(() => app.synth()).toThrow(/alarms would reach nobody: set emailAddresses, or call addSubscription\(\) or addAlarmTarget\(\)/);
+  });
+});
+
+test('cdk-nag AwsSolutions passes; every suppression carries its reason', () => {
+  const { app, stack, bus } = synth();
+  bus.addAlarmTarget('Chat', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:chat' }) });
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+  const findings = [
+    ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ];
+  expect(findings.map((f) => `${f.id}: ${f.entry.data}`)).toEqual([]);
+  const suppressions = Object.values(Template.fromStack(stack).toJSON().Resources)
+    .flatMap((r: any) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+  for (const s of suppressions) {
+    expect(s.reason.length).toBeGreaterThan(20);
+  }
+});

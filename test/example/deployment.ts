@@ -1,0 +1,61 @@
+/**
+ * The complete example deployment, used by `npx projen example:synth` (offline, placeholder account ids)
+ * and by the integ test: a central account with the alarm bus, member accounts in several Regions with
+ * the failure rule, forwarding to the central bus by ARN as StackSets would.
+ */
+import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { BackupFailureRule, CentralAlarmBus } from '../../src';
+
+/** Placeholder ids: nothing here is deployed by the tests. */
+export const EXAMPLE = {
+  organizationId: 'o-a1b2c3d4e5',
+  centralAccount: '111111111111',
+  centralRegion: 'eu-west-1',
+  memberAccounts: ['222222222222', '333333333333'],
+  memberRegions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
+  busName: 'backup-alarms',
+  forwarderRoleName: 'backup-alarms-forwarder',
+  email: 'backup-team@example.com',
+};
+
+/** The central account: bus, archive, emails. */
+export class CentralStack extends Stack {
+  public readonly alarms: CentralAlarmBus;
+  constructor(scope: Construct, id: string, props: StackProps) {
+    super(scope, id, props);
+    this.alarms = new CentralAlarmBus(this, 'BackupAlarms', {
+      organizationId: EXAMPLE.organizationId,
+      eventBusName: EXAMPLE.busName,
+      forwarderRoleNames: EXAMPLE.memberRegions.map((r) => `${EXAMPLE.forwarderRoleName}-${r}`),
+      emailAddresses: [EXAMPLE.email],
+    });
+  }
+}
+
+/** One member account and Region: the failure rule on the default bus. */
+export class MemberStack extends Stack {
+  constructor(scope: Construct, id: string, props: StackProps & { readonly centralBusArn: string }) {
+    super(scope, id, props);
+    new BackupFailureRule(this, 'BackupFailures', {
+      centralBusArn: props.centralBusArn,
+      forwardCompletions: true,
+      forwarderRoleName: `${EXAMPLE.forwarderRoleName}-${this.region}`,
+    });
+  }
+}
+
+/** Builds every stack of the example into an app. */
+export function buildExample(app: App): Stack[] {
+  const central = new CentralStack(app, 'BackupAlarmsCentral', {
+    env: { account: EXAMPLE.centralAccount, region: EXAMPLE.centralRegion },
+  });
+  const centralBusArn = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;
+  const stacks: Stack[] = [central];
+  for (const account of EXAMPLE.memberAccounts) {
+    for (const region of EXAMPLE.memberRegions) {
+      stacks.push(new MemberStack(app, `BackupAlarmsMember-${account}-${region}`, { env: { account, region }, centralBusArn }));
+    }
+  }
+  return stacks;
+}
