@@ -2,3 +2,4 @@ export * from './backup-events';
 export * from './forwarding';
 export * from './backup-failure-rule';
 export * from './central-alarm-bus';
+export * from './backup-policy-change-rule';

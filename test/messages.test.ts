@@ -76,3 +76,14 @@ test('the README shows the email exactly as the backup-failed example renders', 
   const text = render('CentralBackupJobFailures', events['backup-failed']);
   expect(readme).toContain(text);
 });
+
+test('organization policy events render their type, target and validation state', () => {
+  const org = loadExampleEvents(path.join(__dirname, 'fixtures', 'organizations-events'));
+  const created = render('CentralPolicyChanges', org['create-policy-backup']);
+  expect(created.split('\n')[0]).toBe('AWS Organizations backup policy change: CreatePolicy in account 111111111111, us-east-1');
+  expect(created).toContain('Policy type (created / updated / enabled or disabled): BACKUP_POLICY / BACKUP_POLICY / ');
+  expect(created).toContain('By: arn:aws:sts::111111111111:assumed-role/OrgAdmin/alice');
+  expect(render('CentralPolicyChanges', org['detach-policy'])).toContain('Target (account, OU or root): ou-examplerootid111-exampleouid111');
+  expect(render('CentralPolicyChanges', org['effective-policy-validation-backup-invalid'])).toContain('Effective policy of account: 222222222222, now INVALID');
+  expect(render('CentralPolicyChanges', org['update-policy-denied'])).toContain('Error code (if the call failed): AccessDeniedException');
+});
