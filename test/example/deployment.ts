@@ -5,12 +5,13 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupFailureRule, CentralAlarmBus } from '../../src';
+import { BackupFailureRule, BackupPolicyChangeRule, CentralAlarmBus } from '../../src';
 
 /** Placeholder ids: nothing here is deployed by the tests. */
 export const EXAMPLE = {
   organizationId: 'o-a1b2c3d4e5',
   centralAccount: '111111111111',
+  managementAccount: '999999999999',
   centralRegion: 'eu-west-1',
   memberAccounts: ['222222222222', '333333333333'],
   memberRegions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
@@ -27,7 +28,10 @@ export class CentralStack extends Stack {
     this.alarms = new CentralAlarmBus(this, 'BackupAlarms', {
       organizationId: EXAMPLE.organizationId,
       eventBusName: EXAMPLE.busName,
-      forwarderRoleNames: EXAMPLE.memberRegions.map((r) => `${EXAMPLE.forwarderRoleName}-${r}`),
+      forwarderRoleNames: [
+        ...EXAMPLE.memberRegions.map((r) => `${EXAMPLE.forwarderRoleName}-${r}`),
+        `${EXAMPLE.forwarderRoleName}-policies`,
+      ],
       emailAddresses: [EXAMPLE.email],
     });
   }
@@ -45,6 +49,17 @@ export class MemberStack extends Stack {
   }
 }
 
+/** The management account, us-east-1: organization backup policy changes. */
+export class ManagementStack extends Stack {
+  constructor(scope: Construct, id: string, props: StackProps & { readonly centralBusArn: string }) {
+    super(scope, id, props);
+    new BackupPolicyChangeRule(this, 'BackupPolicyChanges', {
+      centralBusArn: props.centralBusArn,
+      forwarderRoleName: `${EXAMPLE.forwarderRoleName}-policies`,
+    });
+  }
+}
+
 /** Builds every stack of the example into an app. */
 export function buildExample(app: App): Stack[] {
   const central = new CentralStack(app, 'BackupAlarmsCentral', {
@@ -52,6 +67,10 @@ export function buildExample(app: App): Stack[] {
   });
   const centralBusArn = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;
   const stacks: Stack[] = [central];
+  stacks.push(new ManagementStack(app, 'BackupAlarmsManagement', {
+    env: { account: EXAMPLE.managementAccount, region: 'us-east-1' },
+    centralBusArn,
+  }));
   for (const account of EXAMPLE.memberAccounts) {
     for (const region of EXAMPLE.memberRegions) {
       stacks.push(new MemberStack(app, `BackupAlarmsMember-${account}-${region}`, { env: { account, region }, centralBusArn }));
