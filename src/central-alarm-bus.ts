@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind } from './backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
 import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePattern } from './private/alarm-patterns';
-import { createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { RawPattern } from './private/job-patterns';
 import { jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
 
@@ -315,14 +315,8 @@ export class CentralAlarmBus extends Construct {
   }
 
   private watchFailedInvocations(rule: events.Rule, id: string) {
-    const alarm = new cloudwatch.Alarm(this, id, {
-      alarmDescription: `EventBridge could not deliver events of rule ${rule.node.id} (cdk-backup-alarms)`,
-      metric: this.ruleMetric('FailedInvocations', rule, { period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const alarm = anyOccurrenceAlarm(this, id, this.ruleMetric('FailedInvocations', rule, { period: Duration.minutes(5), statistic: 'Sum' }),
+      `EventBridge could not deliver events of rule ${rule.node.id} (cdk-backup-alarms)`);
     alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
   }
 

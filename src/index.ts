@@ -3,3 +3,5 @@ export * from './forwarding';
 export * from './backup-failure-rule';
 export * from './central-alarm-bus';
 export * from './backup-policy-change-rule';
+export * from './security-hub-finding-forwarder';
+export * from './backup-failure-rule-stack-set';

@@ -56,7 +56,12 @@ describe('pattern', () => {
   test('the target is the central bus, with role, retries and dead-letter queue', () => {
     const { template } = synth({ forwarderRoleName: 'backup-alarms-policy-forwarder' });
     template.hasResourceProperties('AWS::Events::Rule', {
-      Targets: [Match.objectLike({ Arn: CENTRAL, RoleArn: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 }, DeadLetterConfig: Match.anyValue() })],
+      Targets: [Match.objectLike({
+        Arn: CENTRAL,
+        RoleArn: Match.anyValue(),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: Match.anyValue(),
+      })],
     });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'backup-alarms-policy-forwarder' });
     template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: CENTRAL }] } });

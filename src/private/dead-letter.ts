@@ -22,9 +22,17 @@ export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
 
 /** An alarm that fires as soon as a dead-letter queue holds a message. */
 export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
+  return anyOccurrenceAlarm(scope, id, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), description);
+}
+
+/**
+ * An alarm that fires on the first occurrence in a five-minute period: for failures of the alarm pipeline
+ * itself, one is already one too many. No data means nothing happened.
+ */
+export function anyOccurrenceAlarm(scope: Construct, id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
   return new cloudwatch.Alarm(scope, id, {
     alarmDescription: description,
-    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    metric,
     threshold: 1,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -5,7 +5,7 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupFailureRule, BackupPolicyChangeRule, CentralAlarmBus } from '../../src';
+import { BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus, SecurityHubFindingForwarder } from '../../src';
 
 /** Placeholder ids: nothing here is deployed by the tests. */
 export const EXAMPLE = {
@@ -16,6 +16,7 @@ export const EXAMPLE = {
   memberAccounts: ['222222222222', '333333333333'],
   memberRegions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
   busName: 'backup-alarms',
+  workloadsOu: 'ou-ab12-cdef3456',
   forwarderRoleName: 'backup-alarms-forwarder',
   email: 'backup-team@example.com',
 };
@@ -33,6 +34,11 @@ export class CentralStack extends Stack {
         `${EXAMPLE.forwarderRoleName}-policies`,
       ],
       emailAddresses: [EXAMPLE.email],
+    });
+    new SecurityHubFindingForwarder(this, 'BackupFindings', {
+      eventBus: this.alarms.eventBus,
+      alarmTopic: this.alarms.topic,
+      createInsight: true,
     });
   }
 }
@@ -56,6 +62,13 @@ export class ManagementStack extends Stack {
     new BackupPolicyChangeRule(this, 'BackupPolicyChanges', {
       centralBusArn: props.centralBusArn,
       forwarderRoleName: `${EXAMPLE.forwarderRoleName}-policies`,
+    });
+    // The same member rule, rolled out to every account of the workloads OU by StackSets.
+    new BackupFailureRuleStackSet(this, 'MemberRollout', {
+      centralBusArn: props.centralBusArn,
+      organizationalUnitIds: [EXAMPLE.workloadsOu],
+      regions: EXAMPLE.memberRegions,
+      forwarderRoleNamePrefix: EXAMPLE.forwarderRoleName,
     });
   }
 }

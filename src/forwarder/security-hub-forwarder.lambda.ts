@@ -1,0 +1,216 @@
+/**
+ * SecurityHubFindingForwarder: SQS (one EventBridge AWS Backup job event per message) -> Security Hub.
+ *
+ * Thin on purpose: parsing and the finding are in finding.ts, where findings go in attribution.ts, batching,
+ * pacing and retries in importer.ts and pacer.ts, the environment contract in config.ts.
+ *
+ * Every record of a batch ends in exactly one of three ways:
+ * - its finding was imported (ACTIVE or ARCHIVED), or a newer event for the same finding in the same batch
+ *   was, or its job is still in progress (no finding): not returned;
+ * - it is malformed (bad JSON, not a job event, a 13-digit example account, a finding Security Hub could never
+ *   take): logged with the reason and returned in `batchItemFailures`, so SQS retries it and, after the
+ *   queue's `maxReceiveCount`, moves it to the dead-letter queue, without failing its neighbours;
+ * - its import failed after the retries: returned in `batchItemFailures`.
+ */
+// The runtime dependencies below are bundled into the Lambda asset by esbuild; the library never loads them.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { Logger } from '@aws-lambda-powertools/logger';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AttributionMode, forwarderIdentity, importTargetFor, ImportTarget, MemberCredentials } from './attribution';
+import { loadConfig } from './config';
+import { buildFinding, MalformedEventError, parseRecordBody } from './finding';
+import { ImportItem, importFindings, ImportStatus, SendBatch } from './importer';
+import { Pacer } from './pacer';
+
+const SERVICE = 'security-hub-forwarder';
+/** Stop starting calls this long before the Lambda times out, so the response still gets out. */
+const SAFETY_MARGIN_MS = 5_000;
+
+// Cold start: a configuration mistake throws here, before any message is taken as handled.
+const config = loadConfig(process.env);
+const logger = new Logger({ serviceName: SERVICE });
+const metrics = new Metrics({ namespace: 'CdkBackupAlarms', serviceName: SERVICE });
+
+// Once per container, reused by every invocation: clients (and their connections), pacers, credentials.
+const CLIENT_OPTIONS = {
+  // The importer retries with pacing and the Lambda's deadline in mind; SDK retries would multiply them.
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000 },
+};
+const securityHubClients = new Map<string, SecurityHubClient>();
+const pacers = new Map<string, Pacer>();
+let sts: STSClient | undefined;
+let memberCredentials: MemberCredentials | undefined;
+
+function membersOf(partition: string): MemberCredentials {
+  if (memberCredentials === undefined) {
+    sts = sts ?? new STSClient({ region: process.env.AWS_REGION });
+    const client = sts;
+    memberCredentials = new MemberCredentials({
+      partition,
+      roleName: config.memberRoleName!,
+      assumeRole: async (roleArn, sessionName) => {
+        const out = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
+        const c = out.Credentials;
+        if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.Expiration === undefined) {
+          throw new Error(`AssumeRole of ${roleArn} returned no credentials`);
+        }
+        return {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+          assumedRoleArn: out.AssumedRoleUser?.Arn,
+        };
+      },
+    });
+  }
+  return memberCredentials;
+}
+
+async function securityHubFor(target: ImportTarget, self: ImportTarget): Promise<SecurityHubClient> {
+  const key = `${target.accountId}|${target.region}`;
+  let members: MemberCredentials | undefined;
+  // The forwarder's own account needs no member role: its own credentials are that account's.
+  if (config.attributionMode === AttributionMode.SOURCE_ACCOUNT && target.accountId !== self.accountId) {
+    members = membersOf(target.partition);
+    // Cached after the first call; an AssumeRole failure surfaces here as the error of this call.
+    await members.get(target.accountId);
+  }
+  let client = securityHubClients.get(key);
+  if (client === undefined) {
+    const m = members;
+    client = new SecurityHubClient({
+      ...CLIENT_OPTIONS,
+      region: target.region,
+      // The function's own role, or the member role of exactly this account: never another account's.
+      ...(m === undefined ? {} : { credentials: () => m.get(target.accountId) }),
+    });
+    securityHubClients.set(key, client);
+  }
+  return client;
+}
+
+function sender(self: ImportTarget): SendBatch {
+  return async (target, findings) => {
+    const client = await securityHubFor(target, self);
+    return client.send(new BatchImportFindingsCommand({ Findings: findings }));
+  };
+}
+
+function pacerFor(target: ImportTarget): Pacer {
+  // Security Hub's quota is per account and Region, so is the pacing.
+  const key = `${target.accountId}|${target.region}`;
+  let pacer = pacers.get(key);
+  if (pacer === undefined) {
+    pacer = new Pacer({ requestsPerSecond: config.requestsPerSecond, burst: config.burst });
+    pacers.set(key, pacer);
+  }
+  return pacer;
+}
+
+/** The SQS event source mapping handler (with ReportBatchItemFailures). */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  logger.addContext(context);
+  const started = Date.now();
+  const records = event?.Records ?? [];
+  const failures = new Set<string>();
+  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0 };
+
+  try {
+    const self = forwarderIdentity(context.invokedFunctionArn, process.env.AWS_REGION);
+    const items: ImportItem[] = [];
+    for (const record of records) {
+      try {
+        const ev = parseRecordBody(record.body);
+        const target = importTargetFor(config.attributionMode, ev, self);
+        const finding = buildFinding(ev, target, config.severityOverrides);
+        if (finding === undefined) {
+          counts.ignored++;
+          logger.info('job still in progress: no finding', { messageId: record.messageId, jobKind: ev.kind, state: ev.state });
+          continue;
+        }
+        items.push({ ref: record.messageId, target, finding });
+      } catch (err) {
+        failures.add(record.messageId);
+        if (err instanceof MalformedEventError) {
+          counts.malformed++;
+          logger.warn('malformed record', {
+            messageId: record.messageId,
+            reason: err.reason,
+            error: err.message,
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+            body: (record.body ?? '').slice(0, 1000),
+          });
+        } else {
+          counts.failed++;
+          logger.error('could not build a finding', { messageId: record.messageId, error: err as Error });
+        }
+      }
+    }
+
+    const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const outcomes = await importFindings(items, {
+      send: sender(self),
+      pacerFor,
+      deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
+      onThrottle: (target) => {
+        counts.throttles++;
+        logger.warn('BatchImportFindings throttled', { accountId: target.accountId, region: target.region });
+      },
+      onRetry: (info) => logger.info('retrying BatchImportFindings', {
+        accountId: info.target.accountId,
+        region: info.target.region,
+        attempt: info.attempt,
+        delayMs: info.delayMs,
+        reason: info.reason,
+        findings: info.findings,
+      }),
+    });
+
+    for (const o of outcomes) {
+      const fields = { messageId: o.ref, findingId: o.findingId, recordState: o.recordState, attempts: o.attempts, supersededBy: o.supersededBy };
+      switch (o.status) {
+        case ImportStatus.IMPORTED:
+          if (o.supersededBy !== undefined) counts.superseded++;
+          else if (o.recordState === 'ARCHIVED') counts.archived++;
+          else counts.imported++;
+          logger.debug('finding imported', fields);
+          break;
+        case ImportStatus.REJECTED:
+          failures.add(o.ref);
+          counts.malformed++;
+          logger.warn('malformed record', { ...fields, reason: o.errorCode, error: o.errorMessage });
+          break;
+        default:
+          failures.add(o.ref);
+          counts.failed++;
+          logger.error('import failed', { ...fields, errorCode: o.errorCode, error: o.errorMessage });
+      }
+    }
+  } catch (err) {
+    // A bug or an unreadable context: nothing may be lost, so every record goes back to the queue.
+    logger.error('batch failed; returning every record for retry', { error: err as Error });
+    for (const r of records) {
+      if (!failures.has(r.messageId)) counts.failed++;
+      failures.add(r.messageId);
+    }
+  } finally {
+    metrics.addMetric('FindingsImported', MetricUnit.Count, counts.imported);
+    metrics.addMetric('FindingsArchived', MetricUnit.Count, counts.archived);
+    metrics.addMetric('RecordsFailed', MetricUnit.Count, counts.failed);
+    metrics.addMetric('MalformedRecords', MetricUnit.Count, counts.malformed);
+    metrics.addMetric('Throttles', MetricUnit.Count, counts.throttles);
+    metrics.addMetric('RecordsIgnored', MetricUnit.Count, counts.ignored);
+    metrics.publishStoredMetrics();
+  }
+
+  logger.info('batch done', { records: records.length, ...counts, batchItemFailures: failures.size, durationMs: Date.now() - started });
+  return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })) };
+};

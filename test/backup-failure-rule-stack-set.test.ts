@@ -1,0 +1,64 @@
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller } from '../src';
+
+const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
+
+function synth(props: Partial<BackupFailureRuleStackSetProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Mgmt', { env: { account: '999999999999', region: 'us-east-1' } });
+  const set = new BackupFailureRuleStackSet(stack, 'Members', {
+    centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1', 'eu-central-1'], ...props,
+  });
+  return { app, stack, set, get template() { return Template.fromStack(stack); } };
+}
+
+test('a service-managed stack set with auto-deployment to the OUs and Regions', () => {
+  const { template, set } = synth({ callAs: StackSetCaller.DELEGATED_ADMIN });
+  template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+    PermissionModel: 'SERVICE_MANAGED',
+    AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+    CallAs: 'DELEGATED_ADMIN',
+    Capabilities: ['CAPABILITY_NAMED_IAM'],
+    OperationPreferences: { MaxConcurrentPercentage: 25, FailureTolerancePercentage: 10, RegionConcurrencyType: 'PARALLEL' },
+    StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456'] }, Regions: ['eu-west-1', 'eu-central-1'] }],
+  });
+  expect(set.forwarderRoleNames).toEqual(['cdk-backup-alarms-forwarder-eu-west-1', 'cdk-backup-alarms-forwarder-eu-central-1']);
+});
+
+test('the member template is the BackupFailureRule, bootstrap-free, Region-suffixed role, forwarding completions', () => {
+  const { set } = synth({ ruleProps: { jobKinds: [BackupJobKind.BACKUP, BackupJobKind.RESTORE] } });
+  const member = JSON.parse(set.templateBody);
+  expect(member.Parameters?.BootstrapVersion).toBeUndefined();
+  expect(member.Rules).toBeUndefined();
+  const t = Template.fromJSON(member);
+  t.resourceCountIs('AWS::Events::Rule', 1);
+  t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: CENTRAL, RetryPolicy: Match.anyValue(), DeadLetterConfig: Match.anyValue() })] });
+  t.hasResourceProperties('AWS::IAM::Role', { RoleName: { 'Fn::Join': ['', ['cdk-backup-alarms-forwarder-', { Ref: 'AWS::Region' }]] } });
+  const pattern = (Object.values(t.findResources('AWS::Events::Rule'))[0] as any).Properties.EventPattern;
+  expect(pattern['detail-type']).toEqual(['Backup Job State Change', 'Restore Job State Change']);
+  expect(JSON.stringify(pattern)).toContain('COMPLETED');
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+});
+
+test.each<[string, Partial<BackupFailureRuleStackSetProps>, RegExp]>([
+  ['no OUs', { organizationalUnitIds: [] }, /organizationalUnitIds is empty/],
+  ['bad OU', { organizationalUnitIds: ['Production'] }, /organizationalUnitIds contains 'Production'/],
+  ['no Regions', { regions: [] }, /regions is empty/],
+  ['bad Region', { regions: ['Ireland'] }, /regions contains 'Ireland', expected a Region name/],
+  ['per-account prop', { ruleProps: { forwarderRoleName: 'x' } }, /ruleProps.forwarderRoleName cannot be set/],
+  ['bad rule prop', { ruleProps: { jobKinds: [] } }, /jobKinds is empty/],
+  ['bad percentage', { maxConcurrentPercentage: 0 }, /maxConcurrentPercentage must be a whole percentage \(1 to 100\), got 0/],
+  ['bad prefix', { forwarderRoleNamePrefix: 'has space' }, /forwarderRoleNamePrefix must be 1 to 48/],
+])('refuses %s', (_n, props, message) => {
+  expect(() => synth(props)).toThrow(message);
+});
+
+test('cdk-nag AwsSolutions passes', () => {
+  const { app, stack } = synth();
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+  expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+});

@@ -1,0 +1,207 @@
+import * as path from 'path';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  BackupJobKind, BackupJobState, FindingAttribution, FindingSeverity,
+  SecurityHubFindingForwarder, SecurityHubFindingForwarderProps, SecurityHubFindingImporterRole,
+} from '../src';
+import { loadExampleEvents, matchMatrix } from './ruler/ruler';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+function synth(props: Partial<SecurityHubFindingForwarderProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Central', { env: ENV });
+  const bus = new events.EventBus(stack, 'Bus');
+  const forwarder = new SecurityHubFindingForwarder(stack, 'Findings', { eventBus: bus, ...props });
+  return { app, stack, forwarder, get template() { return Template.fromStack(stack); } };
+}
+
+function env(template: Template): Record<string, string> {
+  const fns = template.findResources('AWS::Lambda::Function');
+  return (Object.values(fns)[0] as any).Properties.Environment.Variables;
+}
+
+describe('pipeline', () => {
+  test('rule → encrypted queue with dead-letter queue → function with batching and partial batch responses', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('Bus') },
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FindingsQueue'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FindingsDeadLetterQueue'), 'Arn'] } },
+      })],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 720,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FindingsDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 20,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 120,
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('the rule never matches Security Hub\'s own import events, and matches failures and successes', () => {
+    const { template } = synth();
+    const rule = Object.values(template.findResources('AWS::Events::Rule'))[0] as any;
+    const fixtures = loadExampleEvents(path.join(__dirname, 'fixtures', 'backup-events'));
+    const m = matchMatrix({ rule: rule.Properties.EventPattern }, {
+      ...fixtures,
+      'securityhub-imported': {
+        'version': '0',
+        'id': 'x',
+        'detail-type': 'Security Hub Findings - Imported',
+        'source': 'aws.securityhub',
+        'account': '111111111111',
+        'time': '2026-01-01T00:00:00Z',
+        'region': 'eu-west-1',
+        'resources': [],
+        'detail': { findings: [{ GeneratorId: 'cdk-backup-alarms/aws-backup/backup-job-state' }] },
+      },
+    });
+    const hits = Object.keys(m.rule).filter((k) => m.rule[k]).sort();
+    expect(hits).not.toContain('securityhub-imported');
+    expect(hits).toEqual(expect.arrayContaining(['backup-failed', 'backup-completed', 'restore-failed', 'restore-completed', 'scan-completed-threats', 'scan-completed-no-threats', 'copy-partial']));
+    expect(hits).not.toEqual(expect.arrayContaining(['backup-running']));
+    expect(hits.filter((h) => /created|running|pending|^backup-vault|^backup-plan|^region|^recovery-point/.test(h))).toEqual([]);
+  });
+
+  test('alarms on dead-lettered messages, errors and throttles, sent to the given topic', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const topic = new sns.Topic(stack, 'Ops');
+    new SecurityHubFindingForwarder(stack, 'F', { eventBus: new events.EventBus(stack, 'Bus'), alarmTopic: topic });
+    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles']);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Ops/) }]);
+  });
+});
+
+describe('IAM and attribution', () => {
+  test('forwarder account: BatchImportFindings only through its own product ARN, no sts', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'securityhub:BatchImportFindings',
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:eu-west-1:111111111111:product/111111111111/default']] },
+        }]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('sts:AssumeRole');
+    expect(env(template).ATTRIBUTION_MODE).toBe('FORWARDER_ACCOUNT');
+    expect(env(template).MEMBER_ROLE_NAME).toBeUndefined();
+  });
+
+  test('source account: sts:AssumeRole limited to the member role name, within the organization', () => {
+    const { template } = synth({ attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5', memberRoleName: 'backup-findings' });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/backup-findings']] },
+          Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } },
+        }]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('BatchImportFindings');
+    expect(env(template)).toMatchObject({ ATTRIBUTION_MODE: 'SOURCE_ACCOUNT', MEMBER_ROLE_NAME: 'backup-findings' });
+  });
+
+  test('the member-side role trusts only the forwarder role, within the organization', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-west-1' } });
+    new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME,
+      AssumeRolePolicyDocument: {
+        Statement: [{
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111111111111:role/forwarder' },
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+        }],
+      },
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'securityhub:BatchImportFindings', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:222222222222:product/222222222222/default']] } }] },
+    });
+  });
+});
+
+describe('severity overrides and insight', () => {
+  test('overrides become the function\'s SEVERITY_OVERRIDES', () => {
+    const { template } = synth({
+      severityOverrides: [
+        { jobKind: BackupJobKind.RESTORE, state: BackupJobState.FAILED, severity: FindingSeverity.CRITICAL },
+        { jobKind: BackupJobKind.SCAN, severity: FindingSeverity.HIGH },
+      ],
+    });
+    expect(JSON.parse(env(template).SEVERITY_OVERRIDES)).toEqual({ 'RESTORE:FAILED': 'CRITICAL', 'SCAN:THREATS_FOUND': 'HIGH' });
+  });
+
+  test('the insight groups active findings of this library by resource', () => {
+    const { template, forwarder } = synth({ createInsight: true });
+    expect(forwarder.insight).toBeDefined();
+    template.hasResourceProperties('AWS::SecurityHub::Insight', {
+      GroupByAttribute: 'ResourceId',
+      Filters: {
+        GeneratorId: [{ Comparison: 'PREFIX', Value: 'cdk-backup-alarms/' }],
+        RecordState: [{ Comparison: 'EQUALS', Value: 'ACTIVE' }],
+      },
+    });
+    synth().template.resourceCountIs('AWS::SecurityHub::Insight', 0);
+  });
+});
+
+describe('refuses bad props', () => {
+  test.each<[string, Partial<SecurityHubFindingForwarderProps>, RegExp]>([
+    ['unknown attribution', { attribution: 'BOTH' as FindingAttribution }, /attribution is 'BOTH'/],
+    ['bad member role', { memberRoleName: 'a role' }, /memberRoleName must be an IAM role name.*got 'a role'/],
+    ['bad organization', { organizationId: 'o-1' }, /organizationId must look like o-a1b2c3d4e5, got 'o-1'/],
+    ['receive count', { maxReceiveCount: 0 }, /maxReceiveCount must be a whole number from 1 to 1000, got 0/],
+    ['success state has no severity', { severityOverrides: [{ jobKind: BackupJobKind.BACKUP, state: BackupJobState.COMPLETED, severity: FindingSeverity.LOW }] }, /severityOverrides has state 'COMPLETED' for BACKUP/],
+    ['state of another kind', { severityOverrides: [{ jobKind: BackupJobKind.COPY, state: BackupJobState.EXPIRED, severity: FindingSeverity.LOW }] }, /severityOverrides has state 'EXPIRED' for COPY/],
+    ['no state outside scans', { severityOverrides: [{ jobKind: BackupJobKind.RESTORE, severity: FindingSeverity.LOW }] }, /entry for RESTORE has no state/],
+    ['unknown severity', { severityOverrides: [{ jobKind: BackupJobKind.RESTORE, state: BackupJobState.FAILED, severity: 'URGENT' as FindingSeverity }] }, /severity 'URGENT'/],
+  ])('%s', (_n, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+
+  test('importer role props', () => {
+    const stack = new Stack(new App(), 'M', { env: ENV });
+    expect(() => new SecurityHubFindingImporterRole(stack, 'A', { forwarderRoleArn: 'forwarder', organizationId: 'o-a1b2c3d4e5' })).toThrow(/forwarderRoleArn must be an IAM role ARN.*got 'forwarder'/);
+    expect(() => new SecurityHubFindingImporterRole(stack, 'B', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'org' })).toThrow(/organizationId must look like o-a1b2c3d4e5, got 'org'/);
+  });
+});
+
+test.each([FindingAttribution.FORWARDER_ACCOUNT, FindingAttribution.SOURCE_ACCOUNT])('cdk-nag AwsSolutions passes (%s) with reasons for every suppression', (attribution) => {
+  const { app, stack } = synth({ attribution, createInsight: true });
+  new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'o-a1b2c3d4e5' });
+  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
+  app.synth();
+  const findings = [
+    ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+  ];
+  expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 160)}`)).toEqual([]);
+});
