@@ -72,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  npmIgnoreOptions: { ignorePatterns: ['/rosetta/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/rosetta/', '/example.out/', '/.ci/'] },
 });
 
 // The integ-tests alpha module must match the aws-cdk-lib dev version (its `latest` wants a newer lib).
