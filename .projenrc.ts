@@ -105,6 +105,13 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
+// Test prerequisites from Maven Central and PyPI (event-ruler, moto), installed once; every test run checks them.
+const testSetup = project.addTask('test:setup', {
+  description: 'Install the test prerequisites outside npm: event-ruler jars and a moto virtualenv',
+  exec: 'bash test/setup.sh',
+});
+project.testTask.prependSpawn(testSetup);
+
 // Cross-language consumers: build the Python, Java and Go packages and synthesize a small app in each.
 project.addTask('test:consumers', {
   description: 'Build the Python wheel, Java jar and Go module, then synthesize a consumer app in Python and Java',

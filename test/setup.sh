@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Test prerequisites outside npm, installed once and reused (`npx projen test:setup`, run by the test task):
+# - event-ruler (Maven Central), AWS's EventBridge pattern engine, for the pattern tests (test/ruler/);
+# - moto's server (PyPI) in .venv/moto, the third-party Security Hub emulator of the round-trip test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! ls test/ruler/target/lib/*.jar >/dev/null 2>&1; then
+  echo "test:setup: event-ruler jars -> test/ruler/target/lib"
+  mvn -q -B -f test/ruler/pom.xml dependency:copy-dependencies -DoutputDirectory=target/lib
+fi
+
+if ! .venv/moto/bin/python -c 'import moto.server, moto.securityhub' >/dev/null 2>&1; then
+  echo "test:setup: moto server -> .venv/moto"
+  rm -rf .venv/moto
+  python3 -m venv .venv/moto
+  .venv/moto/bin/pip install --quiet --disable-pip-version-check -r test/forwarder/moto-requirements.txt
+fi
