@@ -128,11 +128,13 @@ testAll.spawn(project.buildTask);
 testAll.spawn(project.tasks.tryFind('test:consumers')!);
 
 // The main job: synthesize the complete example deployment offline, with placeholder account ids.
-project.addTask('example:synth', {
+const exampleSynth = project.addTask('example:synth', {
   description: 'Synthesize the complete example deployment (offline, placeholder account ids) into example.out/',
-  exec: 'ts-node --project tsconfig.dev.json test/example/app.ts',
   env: { TS_NODE_TRANSPILE_ONLY: '1' },
 });
+// The forwarder's Lambda asset must exist before synthesis.
+exampleSynth.spawn(project.tasks.tryFind('bundle')!);
+exampleSynth.exec('ts-node --project tsconfig.dev.json test/example/app.ts');
 // Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
 project.gitignore.addPatterns('/example.out/', '/.jsii.tabl.json', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
 
