@@ -72,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
     },
   },
-  npmIgnoreOptions: { ignorePatterns: ['/rosetta/', '/example.out/', '/.ci/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/rosetta/', '/example.out/', '/.ci/', '/.venv/', '/test-reports/', '/coverage/'] },
 });
 
 // The integ-tests alpha module must match the aws-cdk-lib dev version (its `latest` wants a newer lib).
