@@ -120,17 +120,7 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
       'resources': [],
       'detail': { eventSource: 'organizations.amazonaws.com', eventName: 'UpdatePolicy' },
     },
-    'securityhub-imported': {
-      'version': '0',
-      'id': 'x3',
-      'detail-type': 'Security Hub Findings - Imported',
-      'source': 'aws.securityhub',
-      'account': '111111111111',
-      'time': '2026-01-01T00:00:00Z',
-      'region': 'eu-west-1',
-      'resources': [],
-      'detail': { findings: [] },
-    },
+    'securityhub-imported': loadExampleEvents(path.join(__dirname, 'fixtures', 'other-events'))['securityhub-findings-imported'],
   };
   const cm = matchMatrix(patterns, extra);
   const byPrefix = (prefix: string) => {

@@ -63,17 +63,7 @@ describe('pipeline', () => {
     const fixtures = loadExampleEvents(path.join(__dirname, 'fixtures', 'backup-events'));
     const m = matchMatrix({ rule: rule.Properties.EventPattern }, {
       ...fixtures,
-      'securityhub-imported': {
-        'version': '0',
-        'id': 'x',
-        'detail-type': 'Security Hub Findings - Imported',
-        'source': 'aws.securityhub',
-        'account': '111111111111',
-        'time': '2026-01-01T00:00:00Z',
-        'region': 'eu-west-1',
-        'resources': [],
-        'detail': { findings: [{ GeneratorId: 'cdk-backup-alarms/aws-backup/backup-job-state' }] },
-      },
+      'securityhub-imported': loadExampleEvents(path.join(__dirname, 'fixtures', 'other-events'))['securityhub-findings-imported'],
     });
     const hits = Object.keys(m.rule).filter((k) => m.rule[k]).sort();
     expect(hits).not.toContain('securityhub-imported');
