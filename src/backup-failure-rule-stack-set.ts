@@ -124,13 +124,13 @@ export class BackupFailureRuleStackSet extends Construct {
       }
     }
     const prefix = props.forwarderRoleNamePrefix ?? 'cdk-backup-alarms-forwarder';
-    if (!/^[\w+=,.@-]{1,48}$/.test(prefix)) {
+    if (!Token.isUnresolved(prefix) && !/^[\w+=,.@-]{1,48}$/.test(prefix)) {
       throw new Error(`${owner}: forwarderRoleNamePrefix must be 1 to 48 of letters, digits and +=,.@_- (the Region is appended), got '${prefix}'`);
     }
     const max = props.maxConcurrentPercentage ?? 25;
     const tolerance = props.failureTolerancePercentage ?? 10;
     for (const [name, value] of [['maxConcurrentPercentage', max], ['failureTolerancePercentage', tolerance]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > 100 || (name === 'maxConcurrentPercentage' && value < 1)) {
+      if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0 || value > 100 || (name === 'maxConcurrentPercentage' && value < 1))) {
         throw new Error(`${owner}: ${name} must be a whole percentage (${name === 'maxConcurrentPercentage' ? 1 : 0} to 100), got ${value}`);
       }
     }

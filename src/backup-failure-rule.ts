@@ -173,6 +173,14 @@ export class BackupFailureRule extends Construct {
       excludeRestoreTesting: props.excludeRestoreTestingJobs,
     });
 
+    // EventBridge's default quota for an event pattern is 2048 characters (it can be raised on request).
+    const patternLength = JSON.stringify(pattern).length;
+    if (patternLength > 2048) {
+      Annotations.of(this).addWarningV2('cdk-backup-alarms:pattern-size',
+        `the event pattern is ${patternLength} characters, over EventBridge's default quota of 2048: shorten backupVaultNames `
+        + `(${props.backupVaultNames?.length ?? 0}) or resourceTypes (${props.resourceTypes?.length ?? 0}), or have the quota raised before deploying`);
+    }
+
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
       description: props.description ?? truncate(`AWS Backup ${this.jobKinds.join('/').toLowerCase()} jobs that did not protect (cdk-backup-alarms)`, 512),

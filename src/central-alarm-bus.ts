@@ -77,7 +77,9 @@ export interface CentralAlarmBusProps {
 
   /**
    * The customer-managed KMS key of the created topic. EventBridge cannot publish to a topic encrypted with
-   * the AWS-managed `alias/aws/sns` key.
+   * the AWS-managed `alias/aws/sns` key. A key of the same stack gets the key-policy statements for
+   * EventBridge and CloudWatch; an imported key must already allow both services `kms:Decrypt` and
+   * `kms:GenerateDataKey*`.
    * @default - a new key with rotation on, usable only by this account's EventBridge and CloudWatch alarms
    */
   readonly encryptionKey?: kms.IKey;
@@ -171,7 +173,12 @@ export class CentralAlarmBus extends Construct {
     if (props.topic) {
       this.topic = props.topic;
     } else {
-      this.encryptionKey = props.encryptionKey ?? this.createKey(stack);
+      this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+        description: 'Encrypts the backup alarm topic (cdk-backup-alarms)',
+        enableKeyRotation: true,
+      });
+      // A key of this stack gets the statements; an imported key ignores them, and the README says so.
+      this.admitKeyUsers(stack, this.encryptionKey);
       const topic = new sns.Topic(this, 'Topic', {
         displayName: 'Backup alarms',
         masterKey: this.encryptionKey,
@@ -330,11 +337,7 @@ export class CentralAlarmBus extends Construct {
     });
   }
 
-  private createKey(stack: Stack): kms.Key {
-    const key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the backup alarm topic (cdk-backup-alarms)',
-      enableKeyRotation: true,
-    });
+  private admitKeyUsers(stack: Stack, key: kms.IKey) {
     for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
       key.addToResourcePolicy(new iam.PolicyStatement({
         sid: `Allow${service.split('.')[0]}ToUseTheKey`,
@@ -345,7 +348,6 @@ export class CentralAlarmBus extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }));
     }
-    return key;
   }
 
   private admitPublishers(stack: Stack, topic: sns.Topic) {

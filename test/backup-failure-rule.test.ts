@@ -225,6 +225,14 @@ describe('BackupFailureRule refuses bad props', () => {
     expect(() => synth({}, { account: '222222222222', region: 'cn-north-1' })).toThrow(/partition aws but this stack is in aws-cn/);
   });
 
+  test('a pattern over EventBridge\'s default 2048-character quota warns', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `vault-with-a-rather-long-name-number-${i}`);
+    const { stack } = synth({ backupVaultNames: names, forwardCompletions: true });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('over EventBridge\'s default quota of 2048.*backupVaultNames \\(12\\)'));
+    const small = synth({ backupVaultNames: ['prod'] });
+    expect(Annotations.fromStack(small.stack).findWarning('*', Match.stringLikeRegexp('quota of 2048'))).toEqual([]);
+  });
+
   test('states for a kind that is not watched only warn', () => {
     const { stack } = synth({ jobKinds: [BackupJobKind.BACKUP], restoreJobStates: [BackupJobState.FAILED] });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('restoreJobStates is set but jobKinds does not include RESTORE'));

@@ -1,6 +1,7 @@
 import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -113,6 +114,19 @@ describe('topic and key', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'a@example.com' });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'b@example.org' });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
+  });
+
+  test('a key you bring (same stack) gets the statements for EventBridge and CloudWatch', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
+    new CentralAlarmBus(stack, 'A', { organizationId: 'o-a1b2c3d4e5', encryptionKey: key, emailAddresses: ['ops@example.com'] });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('MyKey'), 'Arn'] } });
   });
 
   test('a topic you bring is used as is', () => {

@@ -135,7 +135,12 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
     ['CentralRestoreJobFailures', ['restore-aborted', 'restore-failed', 'restore-failed-restore-testing', 'restore-failed-with-vault']],
     ['CentralScanJobFailures', ['scan-canceled', 'scan-completed-threats', 'scan-completed_with_issues', 'scan-failed']],
     ['CentralPolicyChanges', ['policy-update']],
-    ['CentralOtherEvents', ['tampering-delete-recovery-point']],
+    // AWS Backup events other than job state changes (vault, plan, recovery point, Region settings) and
+    // CloudTrail calls alarm here when a user forwards them.
+    ['CentralOtherEvents', [
+      'backup-plan-created', 'backup-plan-deleted', 'backup-plan-modified', 'backup-vault-created', 'backup-vault-deleted',
+      'backup-vault-modified', 'recovery-point-completed', 'region-setting-modified', 'tampering-delete-recovery-point',
+    ]],
   ])('%s emails exactly these', (rule, expected) => {
     expect(byPrefix(rule)).toEqual(expected);
   });

@@ -112,8 +112,29 @@ describe('IAM and attribution', () => {
         }]),
       },
     });
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('BatchImportFindings');
+    // Its own account's events are imported with its own credentials, so only its own product ARN is allowed.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'securityhub:BatchImportFindings',
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:111111111111:product/111111111111/default']] },
+        }]),
+      },
+    });
     expect(env(template)).toMatchObject({ ATTRIBUTION_MODE: 'SOURCE_ACCOUNT', MEMBER_ROLE_NAME: 'backup-findings' });
+  });
+
+  test('source account without organizationId warns', () => {
+    const { stack } = synth({ attribution: FindingAttribution.SOURCE_ACCOUNT });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('set organizationId to limit sts:AssumeRole'));
+  });
+
+  test('the forwarder role can get a fixed name, for member accounts to trust', () => {
+    const { template, forwarder, stack } = synth({ forwarderRoleName: 'backup-findings-forwarder' });
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'backup-findings-forwarder' });
+    expect(stack.resolve(forwarder.forwarderRole.roleArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/FunctionRole/), 'Arn'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('FunctionRole'), 'Arn'] } });
   });
 
   test('the member-side role trusts only the forwarder role, within the organization', () => {
@@ -169,6 +190,7 @@ describe('refuses bad props', () => {
     ['bad member role', { memberRoleName: 'a role' }, /memberRoleName must be an IAM role name.*got 'a role'/],
     ['bad organization', { organizationId: 'o-1' }, /organizationId must look like o-a1b2c3d4e5, got 'o-1'/],
     ['receive count', { maxReceiveCount: 0 }, /maxReceiveCount must be a whole number from 1 to 1000, got 0/],
+    ['bad forwarder role name', { forwarderRoleName: 'a:b' }, /forwarderRoleName must be an IAM role name.*got 'a:b'/],
     ['success state has no severity', { severityOverrides: [{ jobKind: BackupJobKind.BACKUP, state: BackupJobState.COMPLETED, severity: FindingSeverity.LOW }] }, /severityOverrides has state 'COMPLETED' for BACKUP/],
     ['state of another kind', { severityOverrides: [{ jobKind: BackupJobKind.COPY, state: BackupJobState.EXPIRED, severity: FindingSeverity.LOW }] }, /severityOverrides has state 'EXPIRED' for COPY/],
     ['no state outside scans', { severityOverrides: [{ jobKind: BackupJobKind.RESTORE, severity: FindingSeverity.LOW }] }, /entry for RESTORE has no state/],

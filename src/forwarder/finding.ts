@@ -319,13 +319,18 @@ export function classify(ev: BackupJobEvent): { outcome: JobOutcome; severityKey
  * A restore's resource is the one it restores from (`sourceResourceArn`, read into `resourceArn`), so that a
  * later successful restore (test) of the same resource archives the failure; restore events often carry no
  * resource ARN at all (the documented FAILED example), hence the fall-backs: created resource, recovery
- * point, restore testing plan, and finally the job itself.
+ * point, restore testing plan, and finally the job itself. A scan is keyed on the recovery point it scanned.
  */
 export function resourceKeyOf(ev: BackupJobEvent): string {
   let key: string | undefined;
   switch (ev.kind) {
     case BackupJobKind.RESTORE:
       key = ev.resourceArn ?? ev.createdResourceArn ?? ev.recoveryPointArn ?? ev.restoreTestingPlanArn ?? jobKey(ev);
+      break;
+    case BackupJobKind.SCAN:
+      // A scan judges one recovery point: a clean scan of a newer one must not close the finding of an
+      // infected one, which would still bring the malware back if restored.
+      key = ev.recoveryPointArn ?? ev.resourceArn ?? jobKey(ev);
       break;
     case BackupJobKind.COPY:
       key = ev.resourceArn === undefined ? ev.recoveryPointArn ?? jobKey(ev)

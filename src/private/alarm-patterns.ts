@@ -18,14 +18,16 @@ export function policyChangePattern(): RawPattern {
 }
 
 /**
- * Everything else that reaches the central bus and should alarm: AWS Backup CloudTrail calls (tampering
- * signals) and events of any other source that other constructs forward. Never AWS Backup service events
- * (they have their own rules, and successes must not alarm), never Security Hub's own events.
+ * Everything else that reaches the central bus and should alarm: AWS Backup events that are not job state
+ * changes (CloudTrail calls such as DeleteRecoveryPoint, vault and plan changes) and events of any other
+ * source that users forward. Never job events (they have their own rules, and successes must not alarm),
+ * never Security Hub's own events.
  */
 export function otherEventsPattern(): RawPattern {
+  const jobDetailTypes = BackupEvents.ALL_JOB_KINDS.map((k) => BackupEvents.detailTypeOf(k));
   return {
     $or: [
-      { 'source': [BackupEvents.SOURCE], 'detail-type': ['AWS API Call via CloudTrail'] },
+      { 'source': [BackupEvents.SOURCE], 'detail-type': [{ 'anything-but': jobDetailTypes }] },
       { source: [{ 'anything-but': HANDLED_SOURCES }] },
     ],
   };
