@@ -244,7 +244,15 @@ export class CentralAlarmBus extends Construct {
       description: `Every backup alarm event, to the ${id} target (cdk-backup-alarms)`,
       eventPattern: anyAlarmPattern() as events.EventPattern,
     });
-    rule.addTarget(this.withDelivery(target));
+    const delivered = this.withDelivery(target);
+    const warnOnSecondHop = (arn: string) => this.warnOnSecondHop(arn, id);
+    rule.addTarget({
+      bind(r: events.IRule, targetId?: string): events.RuleTargetConfig {
+        const config = delivered.bind(r, targetId);
+        warnOnSecondHop(config.arn);
+        return config;
+      },
+    });
     this.watchFailedInvocations(rule, `AlarmTarget${id}FailedInvocations`);
     this.alarmTargetRules.push(rule);
     return rule;
@@ -281,6 +289,21 @@ export class CentralAlarmBus extends Construct {
    */
   public metricFailedNotifications(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     return sumOf(this.notificationRules().map((r) => this.ruleMetric('FailedInvocations', r, props)), 'Failed notifications', props);
+  }
+
+  /**
+   * Events that reached this bus from another account or Region cannot be sent on to a bus in a third one
+   * (EventBridge dead-letters them as THIRD_ACCOUNT_HOP_DETECTED / THIRD_REGION_HOP_DETECTED).
+   */
+  private warnOnSecondHop(arn: string, id: string) {
+    if (Token.isUnresolved(arn)) return;
+    const stack = Stack.of(this);
+    const m = /^arn:[^:]+:events:([^:]+):(\d{12}):event-bus\//.exec(arn);
+    if (m && ((!Token.isUnresolved(stack.region) && m[1] !== stack.region) || (!Token.isUnresolved(stack.account) && m[2] !== stack.account))) {
+      Annotations.of(this).addWarningV2(`cdk-backup-alarms:second-hop-${id}`,
+        `addAlarmTarget('${id}'): ${arn} is an event bus in another account or Region; events that came to this bus from member accounts `
+        + 'cannot be forwarded again (EventBridge allows one hop) and would end in the dead-letter queue. Use a target in this account and Region.');
+    }
   }
 
   private notificationRules(): events.Rule[] {

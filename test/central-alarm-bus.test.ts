@@ -212,6 +212,14 @@ describe('notification rules', () => {
     });
   });
 
+  test('an alarm target that is a bus in another account warns (EventBridge forwards once)', () => {
+    const { stack, bus } = synth();
+    bus.addAlarmTarget('Other', { bind: () => ({ arn: 'arn:aws:events:eu-west-1:444444444444:event-bus/soc' }) });
+    bus.addAlarmTarget('Same', { bind: () => ({ arn: 'arn:aws:events:eu-west-1:111111111111:event-bus/local' }) });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('one hop'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining("addAlarmTarget('Other')")]);
+  });
+
   test('metric helpers', () => {
     const { bus, stack } = synth();
     const failures = bus.metricJobFailures() as cloudwatch.MathExpression;
