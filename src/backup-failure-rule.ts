@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import { BackupEvents, BackupJobKind, BackupJobState } from './backup-events';
 import { CentralBusForwardingOptions } from './forwarding';
 import { BusForwarder } from './private/bus-forwarder';
 import { jobEventPattern } from './private/job-patterns';
+import { checkEach } from './private/validate';
 
 /**
  * Properties of a `BackupFailureRule`.
@@ -162,8 +163,8 @@ export class BackupFailureRule extends Construct {
       states.set(kind, props.forwardCompletions ? [...chosen, BackupJobState.COMPLETED] : [...chosen]);
     }
 
-    checkNames(owner, 'resourceTypes', props.resourceTypes, /^[A-Za-z0-9:._-]{1,100}$/, 'a resource type such as EBS or RDS');
-    checkNames(owner, 'backupVaultNames', props.backupVaultNames, /^[a-zA-Z0-9\-_.]{2,50}$/, 'a backup vault name (2 to 50 letters, digits, hyphens, underscores or dots)');
+    checkEach(owner, 'resourceTypes', props.resourceTypes, /^[A-Za-z0-9:._-]{1,100}$/, 'a resource type such as EBS or RDS');
+    checkEach(owner, 'backupVaultNames', props.backupVaultNames, /^[a-zA-Z0-9\-_.]{2,50}$/, 'a backup vault name (2 to 50 letters, digits, hyphens, underscores or dots)');
 
     const pattern = jobEventPattern({
       states,
@@ -202,17 +203,6 @@ export class BackupFailureRule extends Construct {
   }
 }
 
-function checkNames(owner: string, prop: string, values: string[] | undefined, re: RegExp, expected: string) {
-  if (values === undefined) return;
-  if (values.length === 0) {
-    throw new Error(`${owner}: ${prop} is empty; leave it unset to match all`);
-  }
-  for (const v of values) {
-    if (!Token.isUnresolved(v) && !re.test(v)) {
-      throw new Error(`${owner}: ${prop} contains '${v}', expected ${expected}`);
-    }
-  }
-}
 
 function truncate(s: string, max: number): string {
   return s.length <= max ? s : s.slice(0, max - 1) + '…';

@@ -15,11 +15,11 @@ import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePat
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { RawPattern } from './private/job-patterns';
 import { jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
+import { ROLE_NAME, ROLE_NAME_EXPECTED } from './private/names';
+import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 
-const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** EventBridge refuses bus policies over 10 KB; keep a margin for the statements CloudFormation adds. */
 const MAX_POLICY_BYTES = 8 * 1024;
 
@@ -398,13 +398,10 @@ export class CentralAlarmBus extends Construct {
 }
 
 function validate(owner: string, props: CentralAlarmBusProps) {
-  const org = props.organizationId;
-  if (org === undefined || (!Token.isUnresolved(org) && !ORG_ID.test(org))) {
-    throw new Error(`${owner}: organizationId must look like o-a1b2c3d4e5 ('o-' and 10 to 32 lower-case letters or digits), got '${org}'`);
-  }
-  checkList(owner, 'emailAddresses', props.emailAddresses, EMAIL, 'an email address like team@example.com');
-  checkList(owner, 'allowedAccounts', props.allowedAccounts, ACCOUNT_ID, 'a 12-digit AWS account id');
-  checkList(owner, 'forwarderRoleNames', props.forwarderRoleNames, ROLE_NAME, 'an IAM role name');
+  checkOrganizationId(owner, 'organizationId', props.organizationId ?? '');
+  checkEach(owner, 'emailAddresses', props.emailAddresses, EMAIL, 'an email address like team@example.com');
+  checkEach(owner, 'allowedAccounts', props.allowedAccounts, ACCOUNT_ID, 'a 12-digit AWS account id');
+  checkEach(owner, 'forwarderRoleNames', props.forwarderRoleNames, ROLE_NAME, ROLE_NAME_EXPECTED);
   const retention = props.archiveRetention;
   if (retention && !retention.isUnresolved()) {
     const days = retention.toHours() / 24;
@@ -412,27 +409,9 @@ function validate(owner: string, props: CentralAlarmBusProps) {
       throw new Error(`${owner}: archiveRetention must be a whole number of days from 1 to 3650, got ${retention.toHumanString()}`);
     }
   }
-  const retry = props.retryAttempts;
-  if (retry !== undefined && !Token.isUnresolved(retry) && (!Number.isInteger(retry) || retry < 0 || retry > 185)) {
-    throw new Error(`${owner}: retryAttempts must be a whole number from 0 to 185, got ${retry}`);
-  }
-  const age = props.maxEventAge;
-  if (age && !age.isUnresolved() && (age.toSeconds() < 60 || age.toSeconds() > 86400)) {
-    throw new Error(`${owner}: maxEventAge must be from 60 seconds to 24 hours, got ${age.toHumanString()}`);
-  }
+  checkRetryPolicy(owner, props.retryAttempts, props.maxEventAge);
 }
 
-function checkList(owner: string, prop: string, values: string[] | undefined, re: RegExp, expected: string) {
-  if (values === undefined) return;
-  if (values.length === 0) {
-    throw new Error(`${owner}: ${prop} is empty; leave it unset instead`);
-  }
-  for (const v of values) {
-    if (!Token.isUnresolved(v) && !re.test(v)) {
-      throw new Error(`${owner}: ${prop} contains '${v}', expected ${expected}`);
-    }
-  }
-}
 
 function busPolicyStatement(owner: string, bus: events.EventBus, props: CentralAlarmBusProps): iam.PolicyStatement {
   const conditions: { [op: string]: { [key: string]: unknown } } = {

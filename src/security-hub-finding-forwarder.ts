@@ -16,6 +16,7 @@ import { SecurityHubForwarderFunction } from './forwarder/security-hub-forwarder
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { anyFailurePattern, anySuccessPattern, NON_FAILURE_STATES, RawPattern } from './private/job-patterns';
 import { explainNag } from './private/nag';
+import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
 
 /**
  * In whose account a finding is imported.
@@ -182,12 +183,9 @@ export class SecurityHubFindingForwarder extends Construct {
       throw new Error(`${owner}: attribution is '${this.attribution}', expected one of ${Object.values(FindingAttribution).join(', ')}`);
     }
     const memberRoleName = props.memberRoleName ?? SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME;
-    if (!Token.isUnresolved(memberRoleName) && !/^[\w+=,.@-]{1,64}$/.test(memberRoleName)) {
-      throw new Error(`${owner}: memberRoleName must be an IAM role name (1 to 64 of letters, digits and +=,.@_-), got '${memberRoleName}'`);
-    }
-    if (props.organizationId !== undefined && !Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId)) {
-      throw new Error(`${owner}: organizationId must look like o-a1b2c3d4e5, got '${props.organizationId}'`);
-    }
+    checkRoleName(owner, 'memberRoleName', memberRoleName);
+    checkOrganizationId(owner, 'organizationId', props.organizationId);
+    checkRoleName(owner, 'forwarderRoleName', props.forwarderRoleName);
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     if (!Token.isUnresolved(maxReceiveCount) && (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000)) {
       throw new Error(`${owner}: maxReceiveCount must be a whole number from 1 to 1000, got ${maxReceiveCount}`);
@@ -223,9 +221,6 @@ export class SecurityHubFindingForwarder extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     });
-    if (props.forwarderRoleName !== undefined && !Token.isUnresolved(props.forwarderRoleName) && !/^[\w+=,.@-]{1,64}$/.test(props.forwarderRoleName)) {
-      throw new Error(`${owner}: forwarderRoleName must be an IAM role name (1 to 64 of letters, digits and +=,.@_-), got '${props.forwarderRoleName}'`);
-    }
     const role = new iam.Role(this, 'FunctionRole', {
       roleName: props.forwarderRoleName,
       description: 'The cdk-backup-alarms Security Hub finding forwarder',
@@ -342,12 +337,10 @@ export class SecurityHubFindingImporterRole extends Construct {
     super(scope, id);
     const owner = `SecurityHubFindingImporterRole '${this.node.path}'`;
     const stack = Stack.of(this);
-    if (!Token.isUnresolved(props.forwarderRoleArn) && !/^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(props.forwarderRoleArn)) {
-      throw new Error(`${owner}: forwarderRoleArn must be an IAM role ARN like arn:aws:iam::111111111111:role/name, got '${props.forwarderRoleArn}'`);
-    }
-    if (!Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId)) {
-      throw new Error(`${owner}: organizationId must look like o-a1b2c3d4e5, got '${props.organizationId}'`);
-    }
+    checkFormat(owner, 'forwarderRoleArn', props.forwarderRoleArn, /^arn:[a-z-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+      'an IAM role ARN like arn:aws:iam::111111111111:role/name');
+    checkOrganizationId(owner, 'organizationId', props.organizationId);
+    checkRoleName(owner, 'roleName', props.roleName);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName ?? SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME,
       description: 'Lets the central cdk-backup-alarms forwarder import this account\'s AWS Backup findings into Security Hub',

@@ -234,7 +234,7 @@ describe('notification rules', () => {
 
 describe('refuses bad props', () => {
   test.each<[string, Partial<CentralAlarmBusProps>, RegExp]>([
-    ['malformed organization id', { organizationId: 'org-123' }, /organizationId must look like o-a1b2c3d4e5.*got 'org-123'/],
+    ['malformed organization id', { organizationId: 'org-123' }, /organizationId must be an organization id like o-a1b2c3d4e5.*got 'org-123'/],
     ['malformed email', { emailAddresses: ['ops.example.com'] }, /emailAddresses contains 'ops.example.com', expected an email address/],
     ['empty email list', { emailAddresses: [] }, /emailAddresses is empty/],
     ['bad account', { allowedAccounts: ['1112233445566'] }, /allowedAccounts contains '1112233445566', expected a 12-digit AWS account id/],

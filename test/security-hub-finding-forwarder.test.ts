@@ -188,7 +188,7 @@ describe('refuses bad props', () => {
   test.each<[string, Partial<SecurityHubFindingForwarderProps>, RegExp]>([
     ['unknown attribution', { attribution: 'BOTH' as FindingAttribution }, /attribution is 'BOTH'/],
     ['bad member role', { memberRoleName: 'a role' }, /memberRoleName must be an IAM role name.*got 'a role'/],
-    ['bad organization', { organizationId: 'o-1' }, /organizationId must look like o-a1b2c3d4e5, got 'o-1'/],
+    ['bad organization', { organizationId: 'o-1' }, /organizationId must be an organization id like o-a1b2c3d4e5.*got 'o-1'/],
     ['receive count', { maxReceiveCount: 0 }, /maxReceiveCount must be a whole number from 1 to 1000, got 0/],
     ['bad forwarder role name', { forwarderRoleName: 'a:b' }, /forwarderRoleName must be an IAM role name.*got 'a:b'/],
     ['success state has no severity', { severityOverrides: [{ jobKind: BackupJobKind.BACKUP, state: BackupJobState.COMPLETED, severity: FindingSeverity.LOW }] }, /severityOverrides has state 'COMPLETED' for BACKUP/],
@@ -202,7 +202,9 @@ describe('refuses bad props', () => {
   test('importer role props', () => {
     const stack = new Stack(new App(), 'M', { env: ENV });
     expect(() => new SecurityHubFindingImporterRole(stack, 'A', { forwarderRoleArn: 'forwarder', organizationId: 'o-a1b2c3d4e5' })).toThrow(/forwarderRoleArn must be an IAM role ARN.*got 'forwarder'/);
-    expect(() => new SecurityHubFindingImporterRole(stack, 'B', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'org' })).toThrow(/organizationId must look like o-a1b2c3d4e5, got 'org'/);
+    expect(() => new SecurityHubFindingImporterRole(stack, 'B', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'org' })).toThrow(/organizationId must be an organization id like o-a1b2c3d4e5.*got 'org'/);
+    expect(() => new SecurityHubFindingImporterRole(stack, 'C', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'o-a1b2c3d4e5', roleName: 'bad name' }))
+      .toThrow(/roleName must be an IAM role name.*got 'bad name'/);
   });
 });
 

@@ -17,6 +17,7 @@
 import { AttributionMode } from './attribution';
 import { overridableSeverityKeys, SeverityLabel, SeverityOverrides } from './finding';
 import { DEFAULT_BURST, DEFAULT_REQUESTS_PER_SECOND } from './pacer';
+import { ROLE_NAME, ROLE_NAME_EXPECTED } from '../private/names';
 
 /** The validated configuration. */
 export interface ForwarderConfig {
@@ -45,8 +46,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
   if (mode === AttributionMode.SOURCE_ACCOUNT && roleName === undefined) {
     throw new ConfigError('MEMBER_ROLE_NAME is required when ATTRIBUTION_MODE is SOURCE_ACCOUNT: set it to the role name the forwarder assumes in each source account');
   }
-  if (roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
-    throw new ConfigError(`MEMBER_ROLE_NAME is '${roleName}', expected an IAM role name (1 to 64 of letters, digits and +=,.@_-)`);
+  if (roleName !== undefined && !ROLE_NAME.test(roleName)) {
+    throw new ConfigError(`MEMBER_ROLE_NAME is '${roleName}', expected ${ROLE_NAME_EXPECTED}`);
   }
   return {
     attributionMode: mode as AttributionMode,

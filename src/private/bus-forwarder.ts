@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CentralBusForwardingOptions } from '../forwarding';
 import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
+import { checkRetryPolicy, checkRoleName } from './validate';
 
 const BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
 
@@ -41,22 +42,10 @@ export class BusForwarder extends Construct {
     checkNotSelf(stack, props, centralBus);
     checkRouting(stack, props.owner, centralBus.eventBusArn);
 
+    checkRetryPolicy(props.owner, props.retryAttempts, props.maxEventAge);
     const retryAttempts = props.retryAttempts ?? 185;
-    if (!Token.isUnresolved(retryAttempts) && (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185)) {
-      throw new Error(`${props.owner}: retryAttempts must be a whole number from 0 to 185, got ${retryAttempts}`);
-    }
     const maxEventAge = props.maxEventAge ?? Duration.hours(24);
-    if (!maxEventAge.isUnresolved()) {
-      const s = maxEventAge.toSeconds();
-      if (s < 60 || s > 86400) {
-        throw new Error(`${props.owner}: maxEventAge must be from 60 seconds to 24 hours, got ${maxEventAge.toHumanString()}`);
-      }
-    }
-
-    if (props.forwarderRoleName !== undefined && !Token.isUnresolved(props.forwarderRoleName)
-      && !/^[\w+=,.@-]{1,64}$/.test(props.forwarderRoleName)) {
-      throw new Error(`${props.owner}: forwarderRoleName must be an IAM role name (1 to 64 of letters, digits and +=,.@_-), got '${props.forwarderRoleName}'`);
-    }
+    checkRoleName(props.owner, 'forwarderRoleName', props.forwarderRoleName);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.forwarderRoleName,
       description: `Lets EventBridge forward ${props.owner} events to the central bus, and nothing else`,

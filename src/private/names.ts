@@ -1,0 +1,13 @@
+/**
+ * Name formats checked both at synthesis and by the forwarder at cold start. No imports: the Lambda bundle
+ * includes this file and must not pull in aws-cdk-lib.
+ */
+
+/** An IAM role name: 1 to 64 of letters, digits and +=,.@_- . */
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** What `ROLE_NAME` accepts, for error messages. */
+export const ROLE_NAME_EXPECTED = 'an IAM role name (1 to 64 of letters, digits and +=,.@_-)';
+/** An AWS Organizations id. */
+export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+/** What `ORG_ID` accepts, for error messages. */
+export const ORG_ID_EXPECTED = "an organization id like o-a1b2c3d4e5 ('o-' and 10 to 32 lower-case letters or digits)";
