@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Aws, BootstraplessSynthesizer, CfnStackSet, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupFailureRule, BackupFailureRuleProps } from './backup-failure-rule';
@@ -163,14 +166,23 @@ export class BackupFailureRuleStackSet extends Construct {
   }
 }
 
-/** Synthesizes the member stack on its own: environment-agnostic, no bootstrap resources, no assets. */
+/**
+ * Synthesizes the member stack on its own: environment-agnostic, no bootstrap resources, no assets. The inner
+ * app writes into a private temporary folder that is removed at once, never into the user's `cdk.out` (an
+ * `App` without `outdir` would honour `CDK_OUTDIR` and leave a stray template there for linters and scanners).
+ */
 function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleProps, prefix: string): string {
-  const app = new App({ analyticsReporting: false });
-  const stack = new Stack(app, 'Member', { synthesizer: new BootstraplessSynthesizer() });
-  new BackupFailureRule(stack, 'BackupFailures', {
-    ...ruleProps,
-    centralBusArn,
-    forwarderRoleName: `${prefix}-${Aws.REGION}`,
-  });
-  return JSON.stringify(app.synth().getStackByName(stack.stackName).template);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-backup-alarms-member-'));
+  try {
+    const app = new App({ analyticsReporting: false, outdir });
+    const stack = new Stack(app, 'Member', { synthesizer: new BootstraplessSynthesizer() });
+    new BackupFailureRule(stack, 'BackupFailures', {
+      ...ruleProps,
+      centralBusArn,
+      forwarderRoleName: `${prefix}-${Aws.REGION}`,
+    });
+    return JSON.stringify(app.synth().getStackByName(stack.stackName).template);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,6 @@ import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,8 +12,9 @@ import { BackupEvents, BackupJobKind } from './backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
 import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePattern } from './private/alarm-patterns';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { admitRulesToDeadLetterQueue, deliveryConfig } from './private/delivery';
 import { RawPattern } from './private/job-patterns';
-import { jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
+import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
 import { ROLE_NAME, ROLE_NAME_EXPECTED } from './private/names';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 
@@ -80,7 +80,8 @@ export interface CentralAlarmBusProps {
    * the AWS-managed `alias/aws/sns` key. A key of the same stack gets the key-policy statements for
    * EventBridge and CloudWatch; an imported key must already allow both services `kms:Decrypt` and
    * `kms:GenerateDataKey*`.
-   * @default - a new key with rotation on, usable only by this account's EventBridge and CloudWatch alarms
+   * @default - a new key with rotation on, which EventBridge and CloudWatch may use (the topic policy, not the
+   * key policy, limits publishing to this account's rules and alarms, as the SNS developer guide requires)
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -178,7 +179,7 @@ export class CentralAlarmBus extends Construct {
         enableKeyRotation: true,
       });
       // A key of this stack gets the statements; an imported key ignores them, and the README says so.
-      this.admitKeyUsers(stack, this.encryptionKey);
+      this.admitKeyUsers(this.encryptionKey);
       const topic = new sns.Topic(this, 'Topic', {
         displayName: 'Backup alarms',
         masterKey: this.encryptionKey,
@@ -192,13 +193,17 @@ export class CentralAlarmBus extends Construct {
     }
 
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
+    // One statement for every rule of the bus, however many alarm targets are added.
+    admitRulesToDeadLetterQueue(this, this.deadLetterQueue,
+      `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`);
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
       'Backup alarm notifications could not be delivered and wait in the dead-letter queue');
     this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(this.topic));
 
+    const consoleHost = emailConsoleHost(this);
     this.jobFailureRules = BackupEvents.ALL_JOB_KINDS.map((kind) => this.notificationRule(
       `${pascal(kind)}JobFailures`, `AWS Backup ${kind.toLowerCase()} jobs that failed, from any account and Region`,
-      jobFailurePattern(kind), jobFailureMessage(kind)));
+      jobFailurePattern(kind), jobFailureMessage(kind, consoleHost)));
     this.policyChangeRule = this.notificationRule('PolicyChanges', 'Changes to organization backup policies',
       policyChangePattern(), policyChangeMessage());
     this.otherEventsRule = this.notificationRule('OtherEvents', 'AWS Backup tampering signals and other forwarded events',
@@ -327,14 +332,10 @@ export class CentralAlarmBus extends Construct {
 
   /** Give a target the construct's retry policy and dead-letter queue unless it has its own. */
   private withDelivery(target: events.IRuleTarget): events.IRuleTarget {
-    const dlq = this.deadLetterQueue;
-    const base = targets.bindBaseTargetConfig({ deadLetterQueue: dlq, retryAttempts: this.retryAttempts, maxEventAge: this.maxEventAge });
+    const base = deliveryConfig({ deadLetterQueue: this.deadLetterQueue, retryAttempts: this.retryAttempts, maxEventAge: this.maxEventAge });
     return {
       bind(rule: events.IRule, id?: string): events.RuleTargetConfig {
         const config = target.bind(rule, id);
-        if (!config.deadLetterConfig) {
-          targets.addToDeadLetterQueueResourcePolicy(rule, dlq);
-        }
         return {
           ...config,
           deadLetterConfig: config.deadLetterConfig ?? base.deadLetterConfig,
@@ -360,7 +361,14 @@ export class CentralAlarmBus extends Construct {
     });
   }
 
-  private admitKeyUsers(stack: Stack, key: kms.IKey) {
+  /**
+   * The key statements the SNS developer guide gives for AWS services that publish to an encrypted topic
+   * ("Enable compatibility between event sources from AWS services and encrypted topics"): `kms:Decrypt` and
+   * `kms:GenerateDataKey*` for the service principal, and nothing more. The same page says that
+   * `aws:SourceAccount` and `aws:SourceArn` in the key policy are not supported for EventBridge to encrypted
+   * topics: such a condition makes every delivery fail. Confused-deputy protection sits on the topic policy.
+   */
+  private admitKeyUsers(key: kms.IKey) {
     for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
       key.addToResourcePolicy(new iam.PolicyStatement({
         sid: `Allow${service.split('.')[0]}ToUseTheKey`,
@@ -368,7 +376,6 @@ export class CentralAlarmBus extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         // In a key policy "*" means this key.
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }));
     }
   }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -259,6 +259,11 @@ export class SecurityHubFindingForwarder extends Construct {
         actions: ['securityhub:BatchImportFindings'],
         resources: [`arn:${stack.partition}:securityhub:${stack.region}:${stack.account}:product/${stack.account}/default`],
       }));
+      // The lifecycle look-up (which findings are open, since when) reads this account's hub.
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['securityhub:GetFindings'],
+        resources: [`arn:${stack.partition}:securityhub:${stack.region}:${stack.account}:hub/default`],
+      }));
     } else {
       if (props.organizationId === undefined) {
         Annotations.of(this).addWarningV2('cdk-backup-alarms:forwarder-no-org',
@@ -268,6 +273,10 @@ export class SecurityHubFindingForwarder extends Construct {
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['securityhub:BatchImportFindings'],
         resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:product/${stack.account}/default`],
+      }));
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['securityhub:GetFindings'],
+        resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:hub/default`],
       }));
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['sts:AssumeRole'],
@@ -282,6 +291,10 @@ export class SecurityHubFindingForwarder extends Construct {
         id: 'AwsSolutions-IAM5',
         reason: 'Findings of the forwarder\'s own account are imported in the Region where the job ran: the Region is the only wildcard, the account and product are fixed.',
         appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
+      }, {
+        id: 'AwsSolutions-IAM5',
+        reason: 'Open findings of the forwarder\'s own account are looked up in the Region where the job ran: the Region is the only wildcard, the account and hub are fixed.',
+        appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:hub/default`],
       }]);
     }
     explainNag(role, [{
@@ -317,8 +330,10 @@ export class SecurityHubFindingForwarder extends Construct {
 
 /**
  * The role a `SecurityHubFindingForwarder` in `SOURCE_ACCOUNT` mode assumes in a member account to import
- * that account's findings. It trusts only the forwarder's role and may only import through the account's
- * own default product ARN.
+ * that account's findings. It trusts the forwarder's account, only for the forwarder's role
+ * (`aws:PrincipalArn`) within the organization (`aws:PrincipalOrgID`), so it can be deployed before the
+ * forwarder exists and survives the forwarder role being re-created. It may only import through the
+ * account's own default product ARN.
  *
  * @example
  * new SecurityHubFindingImporterRole(this, 'FindingImporter', {
@@ -344,8 +359,12 @@ export class SecurityHubFindingImporterRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName ?? SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME,
       description: 'Lets the central cdk-backup-alarms forwarder import this account\'s AWS Backup findings into Security Hub',
-      assumedBy: new iam.ArnPrincipal(props.forwarderRoleArn).withConditions({
+      // The forwarder's account, narrowed to the forwarder's role by aws:PrincipalArn: a role ARN as the
+      // principal would have to exist before this role (IAM refuses the policy otherwise) and would be
+      // stored as that role's unique id, so re-creating the forwarder would break the trust silently.
+      assumedBy: new iam.AccountPrincipal(Arn.split(props.forwarderRoleArn, ArnFormat.SLASH_RESOURCE_NAME).account).withConditions({
         StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+        ArnEquals: { 'aws:PrincipalArn': props.forwarderRoleArn },
       }),
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -353,10 +372,19 @@ export class SecurityHubFindingImporterRole extends Construct {
       // Any Region of this account (findings go to the Region of the event), only its own product.
       resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:product/${stack.account}/default`],
     }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // The forwarder looks up which findings are open before it imports (CreatedAt, nothing to close).
+      actions: ['securityhub:GetFindings'],
+      resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:hub/default`],
+    }));
     explainNag(this.role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'Findings are imported in the Region where the backup job ran; the Region is the only wildcard, the account and product are fixed.',
       appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
+    }, {
+      id: 'AwsSolutions-IAM5',
+      reason: 'Open findings are looked up in the Region where the backup job ran; the Region is the only wildcard, the account and hub are fixed.',
+      appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:hub/default`],
     }]);
   }
 }
@@ -365,7 +393,10 @@ export class SecurityHubFindingImporterRole extends Construct {
  * Properties of a `SecurityHubFindingImporterRole`.
  */
 export interface SecurityHubFindingImporterRoleProps {
-  /** The ARN of the forwarder function's role in the central account (`forwarder.forwarderRole.roleArn`, or built from its `forwarderRoleName`). */
+  /**
+   * The ARN of the forwarder function's role in the central account (`forwarder.forwarderRole.roleArn`, or
+   * built from its `forwarderRoleName`). The role need not exist yet: it is matched by `aws:PrincipalArn`.
+   */
   readonly forwarderRoleArn: string;
   /** The organization both accounts belong to: the role trusts the forwarder only within it. */
   readonly organizationId: string;

@@ -12,6 +12,7 @@ import { createHash } from 'crypto';
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
 import { BackupEvents, BackupJobKind, BackupJobState } from '../backup-events';
 import { NON_FAILURE_STATES } from '../private/job-patterns';
+import { consoleHostOf } from '../shared/console-links';
 
 /** Severity labels accepted by Security Hub (`Severity.Label`). */
 export enum SeverityLabel {
@@ -319,7 +320,9 @@ export function classify(ev: BackupJobEvent): { outcome: JobOutcome; severityKey
  * A restore's resource is the one it restores from (`sourceResourceArn`, read into `resourceArn`), so that a
  * later successful restore (test) of the same resource archives the failure; restore events often carry no
  * resource ARN at all (the documented FAILED example), hence the fall-backs: created resource, recovery
- * point, restore testing plan, and finally the job itself. A scan is keyed on the recovery point it scanned.
+ * point, restore testing plan, and finally the job itself. A scan is keyed on the recovery point it scanned. A
+ * backup job is keyed on its vault as well, for the same reason as a copy: two plans may back up one resource
+ * into two vaults.
  */
 export function resourceKeyOf(ev: BackupJobEvent): string {
   let key: string | undefined;
@@ -336,13 +339,22 @@ export function resourceKeyOf(ev: BackupJobEvent): string {
       key = ev.resourceArn === undefined ? ev.recoveryPointArn ?? jobKey(ev)
         : ev.destinationBackupVaultArn === undefined ? ev.resourceArn : `${ev.resourceArn}|${ev.destinationBackupVaultArn}`;
       break;
-    default:
-      key = ev.resourceArn ?? ev.recoveryPointArn ?? jobKey(ev);
+    default: {
+      // A resource may be protected by several plans into several vaults: a success into one vault must not
+      // archive the failure of another. The vault's name keys it (events carry the name, the ARN or both).
+      const vault = vaultNameOf(ev);
+      key = ev.resourceArn === undefined ? ev.recoveryPointArn ?? jobKey(ev)
+        : vault === undefined ? ev.resourceArn : `${ev.resourceArn}|vault/${vault}`;
+    }
   }
   if (key === undefined) {
     throw new MalformedEventError('NO_RESOURCE_OR_JOB_ID', `the ${ev.kind} event names neither a resource nor a job id`);
   }
   return key;
+}
+
+function vaultNameOf(ev: BackupJobEvent): string | undefined {
+  return ev.backupVaultName ?? (ev.backupVaultArn === undefined ? undefined : /:backup-vault:(.+)$/.exec(ev.backupVaultArn)?.[1]);
 }
 
 function jobKey(ev: BackupJobEvent): string | undefined {
@@ -395,10 +407,7 @@ export function typesOf(ev: BackupJobEvent): string[] {
 /** The job's page in the AWS Backup console of the source account and Region. */
 export function consoleUrlOf(ev: BackupJobEvent, partition: string): string | undefined {
   if (ev.jobId === undefined) return undefined;
-  const host = partition === 'aws-us-gov' ? 'console.amazonaws-us-gov.com'
-    : partition === 'aws-cn' ? 'console.amazonaws.cn'
-      : `${ev.region}.console.aws.amazon.com`;
-  return `https://${host}/backup/home?region=${ev.region}#/jobs/${ev.kind.toLowerCase()}/details/${encodeURIComponent(ev.jobId)}`;
+  return `https://${consoleHostOf(partition, ev.region)}/backup/home?region=${ev.region}#/jobs/${ev.kind.toLowerCase()}/details/${encodeURIComponent(ev.jobId)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -441,8 +450,11 @@ export function buildFinding(ev: BackupJobEvent, dest: FindingDestination, overr
     GeneratorId: generatorIdOf(ev.kind),
     AwsAccountId: dest.accountId,
     Types: types,
+    // A first sighting; lifecycle.ts keeps CreatedAt and FirstObservedAt of a finding that is already open.
     CreatedAt: ev.time,
     UpdatedAt: ev.time,
+    FirstObservedAt: failed ? ev.time : undefined,
+    LastObservedAt: failed ? ev.time : undefined,
     Severity: { Label: severity.label, Original: severity.label },
     // Security Hub takes a provider's later Severity and Types from here, not from the top-level fields.
     FindingProviderFields: { Severity: { Label: severity.label, Original: severity.label }, Types: types },

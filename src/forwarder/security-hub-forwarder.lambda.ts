@@ -6,7 +6,8 @@
  *
  * Every record of a batch ends in exactly one of three ways:
  * - its finding was imported (ACTIVE or ARCHIVED), or a newer event for the same finding in the same batch
- *   was, or its job is still in progress (no finding): not returned;
+ *   was, or its job is still in progress (no finding), or it is a success with no open finding to close
+ *   (lifecycle.ts): not returned;
  * - it is malformed (bad JSON, not a job event, a 13-digit example account, a finding Security Hub could never
  *   take): logged with the reason and returned in `batchItemFailures`, so SQS retries it and, after the
  *   queue's `maxReceiveCount`, moves it to the dead-letter queue, without failing its neighbours;
@@ -18,7 +19,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -26,6 +27,7 @@ import { AttributionMode, forwarderIdentity, importTargetFor, ImportTarget, Memb
 import { loadConfig } from './config';
 import { buildFinding, MalformedEventError, parseRecordBody } from './finding';
 import { ImportItem, importFindings, ImportStatus, SendBatch } from './importer';
+import { findOpenFindings, LOOKUP_PACING, LookupOpenFindings, reconcile } from './lifecycle';
 import { Pacer } from './pacer';
 
 const SERVICE = 'security-hub-forwarder';
@@ -104,12 +106,35 @@ function sender(self: ImportTarget): SendBatch {
   };
 }
 
+function lookup(self: ImportTarget): LookupOpenFindings {
+  return async (target, ids) => {
+    const client = await securityHubFor(target, self);
+    const out = await client.send(new GetFindingsCommand({
+      Filters: {
+        Id: ids.map((Value) => ({ Value, Comparison: 'EQUALS' })),
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      },
+      MaxResults: 100,
+    }));
+    return (out.Findings ?? [])
+      .filter((f) => f.Id !== undefined && f.CreatedAt !== undefined && f.RecordState === 'ACTIVE')
+      .map((f) => ({ id: f.Id!, createdAt: f.CreatedAt!, firstObservedAt: f.FirstObservedAt, lastObservedAt: f.LastObservedAt }));
+  };
+}
+
+// Security Hub's quotas are per account and Region, so is the pacing; GetFindings has a quota of its own.
 function pacerFor(target: ImportTarget): Pacer {
-  // Security Hub's quota is per account and Region, so is the pacing.
-  const key = `${target.accountId}|${target.region}`;
+  return pacerOf(`import|${target.accountId}|${target.region}`, { requestsPerSecond: config.requestsPerSecond, burst: config.burst });
+}
+
+function lookupPacerFor(target: ImportTarget): Pacer {
+  return pacerOf(`lookup|${target.accountId}|${target.region}`, LOOKUP_PACING);
+}
+
+function pacerOf(key: string, options: { requestsPerSecond: number; burst: number }): Pacer {
   let pacer = pacers.get(key);
   if (pacer === undefined) {
-    pacer = new Pacer({ requestsPerSecond: config.requestsPerSecond, burst: config.burst });
+    pacer = new Pacer(options);
     pacers.set(key, pacer);
   }
   return pacer;
@@ -121,7 +146,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const started = Date.now();
   const records = event?.Records ?? [];
   const failures = new Set<string>();
-  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0 };
+  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0, lookups: 0, nothingToClose: 0 };
 
   try {
     const self = forwarderIdentity(context.invokedFunctionArn, process.env.AWS_REGION);
@@ -156,10 +181,25 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     }
 
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const outcomes = await importFindings(items, {
+    const deadline = remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS;
+    const known = await findOpenFindings(items, {
+      lookup: lookup(self),
+      pacerFor: lookupPacerFor,
+      deadline,
+      onGiveUp: (target, code, message) => logger.warn('GetFindings failed: findings of this account and Region are sent without their stored CreatedAt, and successes are archived unconditionally', {
+        accountId: target.accountId, region: target.region, errorCode: code, error: message,
+      }),
+    });
+    const { send, nothingToClose } = reconcile(items, known);
+    counts.lookups = known.calls;
+    for (const item of nothingToClose) {
+      counts.nothingToClose++;
+      logger.debug('success with no open finding: nothing to close', { messageId: item.ref, findingId: item.finding.Id });
+    }
+    const outcomes = await importFindings(send, {
       send: sender(self),
       pacerFor,
-      deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
+      deadline,
       onThrottle: (target) => {
         counts.throttles++;
         logger.warn('BatchImportFindings throttled', { accountId: target.accountId, region: target.region });
@@ -208,6 +248,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     metrics.addMetric('MalformedRecords', MetricUnit.Count, counts.malformed);
     metrics.addMetric('Throttles', MetricUnit.Count, counts.throttles);
     metrics.addMetric('RecordsIgnored', MetricUnit.Count, counts.ignored);
+    metrics.addMetric('SuccessesWithNothingToClose', MetricUnit.Count, counts.nothingToClose);
     metrics.publishStoredMetrics();
   }
 

@@ -2,12 +2,12 @@ import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CentralBusForwardingOptions } from '../forwarding';
 import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
+import { admitRulesToDeadLetterQueue, deliveryConfig } from './delivery';
 import { checkRetryPolicy, checkRoleName } from './validate';
 
 const BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
@@ -69,15 +69,13 @@ export class BusForwarder extends Construct {
     const role = this.role;
     const dlq = this.deadLetterQueue;
     const busArn = centralBus.eventBusArn;
+    admitRulesToDeadLetterQueue(this, dlq, props.rule.ruleArn);
     props.rule.addTarget({
-      bind(rule: events.IRule): events.RuleTargetConfig {
-        targets.addToDeadLetterQueueResourcePolicy(rule, dlq);
-        return {
-          ...targets.bindBaseTargetConfig({ deadLetterQueue: dlq, retryAttempts, maxEventAge }),
-          arn: busArn,
-          role,
-        };
-      },
+      bind: (): events.RuleTargetConfig => ({
+        ...deliveryConfig({ deadLetterQueue: dlq, retryAttempts, maxEventAge }),
+        arn: busArn,
+        role,
+      }),
     });
   }
 }

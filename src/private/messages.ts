@@ -1,5 +1,9 @@
+import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind } from '../backup-events';
+import { CONSOLE_HOSTS, consoleHostOf } from '../shared/console-links';
 
 /** A plain-text input transformer: EventBridge fills `<name>` from `paths` and sends the text as is. */
 export interface TextTemplate {
@@ -28,9 +32,10 @@ const JOBS: Record<BackupJobKind, JobWording> = {
 /**
  * The email text for a failed job of one kind. The first line says what failed and where, so that it reads
  * on a phone's lock screen; every optional field sits on its own labelled line, so that a field the event
- * lacks leaves one empty line value instead of a broken sentence.
+ * lacks leaves one empty line value instead of a broken sentence. `consoleHost` is the partition's console
+ * host (`emailConsoleHost`), which may hold the `<region>` placeholder.
  */
-export function jobFailureMessage(kind: BackupJobKind): TextTemplate {
+export function jobFailureMessage(kind: BackupJobKind, consoleHost: string): TextTemplate {
   const w = JOBS[kind];
   const paths: { [name: string]: string } = {
     state: `$.detail.${BackupEvents.stateFieldOf(kind)}`,
@@ -70,7 +75,7 @@ export function jobFailureMessage(kind: BackupJobKind): TextTemplate {
   lines.push(
     'Time: <time>',
     '',
-    `Console: https://<region>.console.aws.amazon.com/backup/home?region=<region>#/${w.consolePath}${kind === BackupJobKind.SCAN ? '' : '<jobId>'}`,
+    `Console: https://${consoleHost}/backup/home?region=<region>#/${w.consolePath}${kind === BackupJobKind.SCAN ? '' : '<jobId>'}`,
     '',
     'Sent by cdk-backup-alarms from the central alarm bus.',
   );
@@ -158,4 +163,21 @@ class PlainTextInput extends events.RuleTargetInput {
   public bind(_rule: events.IRule): events.RuleTargetInputProperties {
     return { inputPathsMap: { ...this.t.paths }, inputTemplate: this.t.template };
   }
+}
+
+/**
+ * The console host for the emails of a bus in `scope`'s stack: a literal when the stack's Region is known,
+ * otherwise a lazy CloudFormation mapping on `AWS::Partition`. The commercial host keeps EventBridge's
+ * `<region>` placeholder, filled from the event, so that the link opens the Region where the job ran.
+ */
+export function emailConsoleHost(scope: Construct): string {
+  const stack = Stack.of(scope);
+  const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+  if (partition !== undefined) return consoleHostOf(partition, '<region>');
+  const id = 'CdkBackupAlarmsConsoleHosts';
+  const mapping = (stack.node.tryFindChild(id) as CfnMapping | undefined) ?? new CfnMapping(stack, id, {
+    mapping: Object.fromEntries(Object.keys(CONSOLE_HOSTS).map((p) => [p, { host: consoleHostOf(p, '<region>') }])),
+    lazy: true,
+  });
+  return mapping.findInMap(Aws.PARTITION, 'host');
 }

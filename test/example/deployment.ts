@@ -1,13 +1,19 @@
 /**
  * The complete example deployment, used by `npx projen example:synth` (offline, placeholder account ids)
- * and by the integ test: a central account with the alarm bus, member accounts in several Regions with
- * the failure rule, forwarding to the central bus by ARN as StackSets would.
+ * and by the integ test: a central account with the alarm bus; the management account with the policy-change
+ * rule, the stack set that rolls the failure rule out to every OU account and Region, and the failure rule
+ * for its own backups. One rollout path per account: the stack set for OU accounts, plain stacks for the
+ * management account only.
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus, SecurityHubFindingForwarder } from '../../src';
 
-/** Placeholder ids: nothing here is deployed by the tests. */
+/**
+ * Placeholder ids: nothing here is deployed by the tests. The organization, as the deployment assumes it:
+ * the central (security tooling) account sits in the Security OU, the workloads in the Workloads OU; the
+ * management account is in no OU that a stack set targets (service-managed stack sets never deploy there).
+ */
 export const EXAMPLE = {
   organizationId: 'o-a1b2c3d4e5',
   centralAccount: '111111111111',
@@ -17,8 +23,15 @@ export const EXAMPLE = {
   memberRegions: ['eu-west-1', 'eu-central-1', 'us-east-1'],
   busName: 'backup-alarms',
   workloadsOu: 'ou-ab12-cdef3456',
+  securityOu: 'ou-ab12-secu7890',
   forwarderRoleName: 'backup-alarms-forwarder',
   email: 'backup-team@example.com',
+};
+
+/** Which accounts each OU of the example holds (what AWS Organizations would say). */
+export const EXAMPLE_OUS: { readonly [ou: string]: readonly string[] } = {
+  [EXAMPLE.workloadsOu]: EXAMPLE.memberAccounts,
+  [EXAMPLE.securityOu]: [EXAMPLE.centralAccount],
 };
 
 /** The central account: bus, archive, emails. */
@@ -34,6 +47,9 @@ export class CentralStack extends Stack {
         `${EXAMPLE.forwarderRoleName}-policies`,
       ],
       emailAddresses: [EXAMPLE.email],
+      // The stack set below puts the member rule in this account too (it sits in the Security OU), in every
+      // Region: a second rule here would send each of its events twice.
+      forwardLocalBackupEvents: false,
     });
     new SecurityHubFindingForwarder(this, 'BackupFindings', {
       eventBus: this.alarms.eventBus,
@@ -43,7 +59,10 @@ export class CentralStack extends Stack {
   }
 }
 
-/** One member account and Region: the failure rule on the default bus. */
+/**
+ * One account and Region with the failure rule on the default bus, deployed as a plain stack: the management
+ * account, which service-managed stack sets never reach (the integ test also uses it for a member's shape).
+ */
 export class MemberStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { readonly centralBusArn: string }) {
     super(scope, id, props);
@@ -63,10 +82,11 @@ export class ManagementStack extends Stack {
       centralBusArn: props.centralBusArn,
       forwarderRoleName: `${EXAMPLE.forwarderRoleName}-policies`,
     });
-    // The same member rule, rolled out to every account of the workloads OU by StackSets.
+    // The member rule, rolled out by StackSets to every account of both OUs (the central account included)
+    // in every Region, now and when accounts join.
     new BackupFailureRuleStackSet(this, 'MemberRollout', {
       centralBusArn: props.centralBusArn,
-      organizationalUnitIds: [EXAMPLE.workloadsOu],
+      organizationalUnitIds: [EXAMPLE.workloadsOu, EXAMPLE.securityOu],
       regions: EXAMPLE.memberRegions,
       forwarderRoleNamePrefix: EXAMPLE.forwarderRoleName,
     });
@@ -84,10 +104,9 @@ export function buildExample(app: App): Stack[] {
     env: { account: EXAMPLE.managementAccount, region: 'us-east-1' },
     centralBusArn,
   }));
-  for (const account of EXAMPLE.memberAccounts) {
-    for (const region of EXAMPLE.memberRegions) {
-      stacks.push(new MemberStack(app, `BackupAlarmsMember-${account}-${region}`, { env: { account, region }, centralBusArn }));
-    }
+  // The management account's own backups: plain stacks, one per Region (the stack set cannot reach it).
+  for (const region of EXAMPLE.memberRegions) {
+    stacks.push(new MemberStack(app, `BackupAlarmsManagementRules-${region}`, { env: { account: EXAMPLE.managementAccount, region }, centralBusArn }));
   }
   return stacks;
 }

@@ -165,10 +165,19 @@ describe('finding identity', () => {
 
   test('deterministic: retries, later failures and the success of the same resource share one Id', () => {
     const id = idOf(failed);
-    expect(id).toBe(`cdk-backup-alarms/${ACCOUNT}/us-west-2/BACKUP/arn:aws:service:us-west-2:${ACCOUNT}:resource-type/resource-id`);
+    expect(id).toBe(`cdk-backup-alarms/${ACCOUNT}/us-west-2/BACKUP/arn:aws:service:us-west-2:${ACCOUNT}:resource-type/resource-id|vault/9ab3e749-82c6-4342-9320-5edbf4918b86`);
     expect(idOf(variant(failed, { id: 'another-event-id' }))).toBe(id);
     expect(idOf(variant(failed, { time: '2020-07-30T20:15:26Z' }, { backupJobId: 'another-job', state: 'EXPIRED' }))).toBe(id);
-    expect(idOf(fixture('backup-completed', ACCOUNT))).toBe(id);
+    const completed = fixture('backup-completed', ACCOUNT);
+    expect(idOf(variant(completed, {}, { backupVaultName: failed.detail.backupVaultName, backupVaultArn: failed.detail.backupVaultArn }))).toBe(id);
+  });
+
+  test('a success into another vault is another finding: it cannot archive this vault\'s failure', () => {
+    // The documented examples: the COMPLETED job went to vault 9732c1b4..., the FAILED one to 9ab3e749...
+    expect(idOf(fixture('backup-completed', ACCOUNT))).not.toBe(idOf(failed));
+    // The vault is the same whether the event names it, gives its ARN, or both.
+    const byArnOnly = variant(failed, {}, { backupVaultName: undefined });
+    expect(idOf(byArnOnly)).toBe(idOf(failed));
   });
 
   test.each<[string, Record<string, any>]>([

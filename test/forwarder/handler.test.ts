@@ -7,7 +7,7 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CredentialRegistry, SecurityHubStandIn, SecurityHubStandInOptions, StsStandIn, TestCredentials } from './securityhub-standin';
-import { accountedFor, Container, ensureBundle, fixture, fixtureNames, sqsEvent, variant } from './support';
+import { accountedFor, closingSuccess, Container, ensureBundle, fixture, fixtureNames, sqsEvent, variant } from './support';
 import { buildFinding, classify, JobOutcome, parseBackupEvent, parseRecordBody } from '../../src/forwarder/finding';
 
 const FWD = '999999999999';
@@ -81,7 +81,8 @@ async function run(c: Container, bodies: unknown[], account = FWD): Promise<Run>
   expect(failed.size + ok.size).toBe(event.Records.length);
   for (const record of event.Records.filter((r) => ok.has(r.messageId))) {
     const finding = buildFinding(parseRecordBody(record.body), { partition: 'aws', accountId: FWD, region: HOME_REGION });
-    if (finding !== undefined) expect(hub.finding(finding.Id!)).toBeDefined();
+    // A success with no open finding imports nothing (lifecycle.ts); every failure is held.
+    if (finding?.RecordState === 'ACTIVE') expect(hub.finding(finding.Id!)).toBeDefined();
   }
   return { event, response, failed, ok };
 }
@@ -126,8 +127,13 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
 
   test('success archives; a newer failure re-opens; an older event never moves the finding back', async () => {
     const fn = await container();
-    const at = (name: string, time: string) => variant(fixture(name, A), { time });
+    // The documented examples are unrelated jobs: make them the same protection (resource and vault).
+    const failed = fixture('backup-failed', A);
+    const at = (name: string, time: string) => variant(
+      name === 'backup-completed' ? closingSuccess(name, failed, A) : name === 'backup-expired' ? variant(failed, {}, { state: 'EXPIRED' }) : fixture(name, A),
+      { time });
     const id = idOf(fixture('backup-failed', A));
+    expect(idOf(at('backup-completed', '2024-05-02T01:00:00Z'))).toBe(id);
     const state = () => hub.finding(id)!.finding.RecordState;
 
     await run(fn, [at('backup-failed', '2024-05-01T01:00:00Z')]);
@@ -151,6 +157,46 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
     expect(fn.output.metric('FindingsArchived')).toBe(2);
     // The late, older failure counts as imported: Security Hub accepted (and ignored) it.
     expect(fn.output.metric('FindingsImported')).toBe(4);
+  });
+
+  test('lifecycle: CreatedAt stays when the failure was first seen; a success closes it; the next failure opens a new episode', async () => {
+    const fn = await container();
+    const failed = fixture('backup-failed', A);
+    const at = (ev: Record<string, any>, time: string) => variant(ev, { time });
+    const id = idOf(failed);
+    const stored = () => hub.finding(id)!.finding;
+
+    await run(fn, [at(failed, '2024-05-01T01:00:00Z')]);
+    await run(fn, [at(variant(failed, {}, { state: 'EXPIRED' }), '2024-05-02T01:00:00Z')]);
+    expect(stored()).toMatchObject({
+      RecordState: 'ACTIVE', CreatedAt: '2024-05-01T01:00:00.000Z', FirstObservedAt: '2024-05-01T01:00:00.000Z',
+      LastObservedAt: '2024-05-02T01:00:00.000Z', UpdatedAt: '2024-05-02T01:00:00.000Z',
+    });
+    await run(fn, [at(closingSuccess('backup-completed', failed, A), '2024-05-03T01:00:00Z')]);
+    expect(stored()).toMatchObject({ RecordState: 'ARCHIVED', CreatedAt: '2024-05-01T01:00:00.000Z', LastObservedAt: '2024-05-02T01:00:00.000Z' });
+    await run(fn, [at(failed, '2024-05-04T01:00:00Z')]);
+    expect(stored()).toMatchObject({ RecordState: 'ACTIVE', CreatedAt: '2024-05-04T01:00:00.000Z', FirstObservedAt: '2024-05-04T01:00:00.000Z' });
+    // One GetFindings call per batch (one finding each), always within the 20-Id filter limit.
+    expect(hub.lookups.map((l) => `${l.status}/${l.ids}`)).toEqual(['200/1', '200/1', '200/1', '200/1']);
+  });
+
+  test('a success with no open finding imports nothing: no call, no finding, counted', async () => {
+    const fn = await container();
+    const r = await run(fn, [closingSuccess('backup-completed', fixture('backup-failed', A), A), fixture('copy-completed', A)]);
+    expect(r.failed.size).toBe(0);
+    expect(hub.findings()).toEqual([]);
+    expect(hub.calls).toEqual([]);
+    expect(fn.output.metric('SuccessesWithNothingToClose')).toBe(2);
+  });
+
+  test('GetFindings denied (an importer role from before this version): findings still go out, as a stateless forwarder sends them', async () => {
+    const fn = await container();
+    hub.failNextLookups(1, 403, 'AccessDeniedException');
+    const failed = fixture('backup-failed', A);
+    const r = await run(fn, [failed, closingSuccess('copy-completed', fixture('copy-failed', A), A)]);
+    expect(r.failed.size).toBe(0);
+    expect(hub.findings().map((f) => f.finding.RecordState).sort()).toEqual(['ACTIVE', 'ARCHIVED']);
+    expect(fn.output.json().some((l) => String(l.message).startsWith('GetFindings failed') && l.errorCode === 'AccessDeniedException')).toBe(true);
   });
 
   test('every documented example event in one batch: job events imported, the rest malformed, overrides applied', async () => {
@@ -273,20 +319,20 @@ describe('handler, SOURCE_ACCOUNT mode', () => {
     ]);
     expect([...first.failed]).toEqual(ids(first, 2));
     const second = await run(fn, [
-      fixture('backup-completed', A),
-      variant(fixture('copy-completed', B), { region: 'eu-central-1' }),
+      closingSuccess('backup-completed', fixture('backup-failed', A), A),
+      closingSuccess('copy-completed', variant(fixture('copy-failed', B), { region: 'eu-central-1' }), B),
       fixture('scan-failed', FWD), // the forwarder's own account: its own credentials, no role
     ]);
     expect(second.failed.size).toBe(0);
 
-    expect(Object.fromEntries(sts.assumeRoleCalls)).toEqual({ [A]: 1, [B]: 1, [C]: 1 });
+    // C has no role: tried by the look-up and again by the import (a failure is not cached), never more.
+    expect(Object.fromEntries(sts.assumeRoleCalls)).toEqual({ [A]: 1, [B]: 1, [C]: 2 });
     const stored = hub.findings().map((s) => s.finding);
-    expect(stored.map((f) => `${f.AwsAccountId} ${f.ProductArn}`).sort()).toEqual([
-      `${A} arn:aws:securityhub:us-west-2:${A}:product/${A}/default`,
-      `${A} arn:aws:securityhub:us-west-2:${A}:product/${A}/default`,
-      `${B} arn:aws:securityhub:eu-central-1:${B}:product/${B}/default`,
-      `${B} arn:aws:securityhub:eu-central-1:${B}:product/${B}/default`,
-      `${FWD} arn:aws:securityhub:us-west-2:${FWD}:product/${FWD}/default`,
+    expect(stored.map((f) => `${f.AwsAccountId} ${f.ProductArn} ${f.RecordState}`).sort()).toEqual([
+      `${A} arn:aws:securityhub:us-west-2:${A}:product/${A}/default ACTIVE`, // the scan failure
+      `${A} arn:aws:securityhub:us-west-2:${A}:product/${A}/default ARCHIVED`, // the backup, closed
+      `${B} arn:aws:securityhub:eu-central-1:${B}:product/${B}/default ARCHIVED`, // the copy, closed
+      `${FWD} arn:aws:securityhub:us-west-2:${FWD}:product/${FWD}/default ACTIVE`,
     ]);
     // Every call was made with the credentials of exactly the account its findings name.
     expect(hub.calls.every((c) => c.status === 200 && c.accountIds.every((id) => id === c.account))).toBe(true);

@@ -25,7 +25,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { accountedFor, Container, ensureBundle, fixture, sqsEvent } from './support';
+import { accountedFor, closingSuccess, Container, ensureBundle, fixture, sqsEvent } from './support';
 import { buildFinding, parseBackupEvent, productArnOf } from '../../src/forwarder/finding';
 
 /** moto's default account: every access key that moto did not issue itself is this account's. */
@@ -40,7 +40,7 @@ const REQUIREMENTS = path.join('test', 'forwarder', 'moto-requirements.txt');
 /** How long moto's server may take to answer after it is started. */
 const STARTUP_MS = 30_000;
 
-/** The failures (three job kinds, three resources) and the success (a fourth resource) of the batch. */
+/** The failures (three job kinds, three resources), and the success that closes the copy's finding. */
 const FAILURES = ['backup-failed', 'copy-failed', 'restore-failed-with-vault'];
 const SUCCESS = 'copy-completed';
 
@@ -166,19 +166,29 @@ test('the real bundle imports findings into moto, and GetFindings reads them bac
   });
 
   // The documentation's 13-digit example account replaced by moto's account, as the other tests do.
-  const events = [...FAILURES, SUCCESS].map((name) => fixture(name, ACCOUNT));
-  const event = sqsEvent(events);
-  const response = await fn.invoke(event, ACCOUNT, REGION, 20_000);
+  const failures = FAILURES.map((name) => fixture(name, ACCOUNT));
+  const first = sqsEvent(failures);
+  const response = await fn.invoke(first, ACCOUNT, REGION, 20_000);
   expect(response.batchItemFailures).toEqual([]);
-  expect(accountedFor(event, response).ok.size).toBe(events.length);
+  expect(accountedFor(first, response).ok.size).toBe(failures.length);
   expect(fn.output.metric('FindingsImported')).toBe(FAILURES.length);
+
+  // Then the copy succeeds: the forwarder looks the finding up (GetFindings), finds it open and closes it,
+  // keeping the CreatedAt of the failure.
+  const copyFailed = failures[1];
+  const success = { ...closingSuccess(SUCCESS, copyFailed, ACCOUNT), time: '2030-01-01T00:00:00Z' };
+  const second = sqsEvent([success]);
+  expect((await fn.invoke(second, ACCOUNT, REGION, 20_000)).batchItemFailures).toEqual([]);
   expect(fn.output.metric('FindingsArchived')).toBe(1);
 
-  // What the forwarder builds for each event (pure, deterministic): four findings, four distinct Ids.
+  // What the forwarder builds for each failure (pure, deterministic): three findings, three distinct Ids.
   const dest = { partition: 'aws', accountId: ACCOUNT, region: REGION };
-  const expected = events.map((ev) => buildFinding(parseBackupEvent(ev), dest)!);
+  const expected = failures.map((ev) => buildFinding(parseBackupEvent(ev), dest)!);
+  const closed = buildFinding(parseBackupEvent(success), dest)!;
+  expect(closed.Id).toBe(expected[1].Id);
+  expected[1] = { ...closed, CreatedAt: expected[1].CreatedAt, FirstObservedAt: expected[1].FirstObservedAt, LastObservedAt: expected[1].LastObservedAt };
   const expectedIds = expected.map((f) => f.Id!);
-  expect(new Set(expectedIds).size).toBe(events.length);
+  expect(new Set(expectedIds).size).toBe(failures.length);
   for (const id of expectedIds) expect(id).toMatch(new RegExp(`^cdk-backup-alarms/${ACCOUNT}/us-west-2/(BACKUP|COPY|RESTORE)/`));
 
   const client = new SecurityHubClient({ region: REGION, endpoint: motoUrl, credentials: CREDENTIALS, maxAttempts: 1 });
@@ -196,10 +206,9 @@ test('the real bundle imports findings into moto, and GetFindings reads them bac
         GeneratorId: want.GeneratorId,
         UpdatedAt: want.UpdatedAt,
         Severity: { Label: want.Severity!.Label },
-        // moto stores a finding as imported, so the success's finding (new to moto) is there ARCHIVED, as
-        // Security Hub would hold it: the forwarder archives by re-importing the same Id with RecordState
-        // ARCHIVED, and moto keeps whatever RecordState the import carries.
-        RecordState: i < FAILURES.length ? 'ACTIVE' : 'ARCHIVED',
+        // The copy's finding was re-imported ARCHIVED, with the failure's CreatedAt.
+        RecordState: i === 1 ? 'ARCHIVED' : 'ACTIVE',
+        CreatedAt: failures[i].time.replace('Z', '.000Z'),
       });
       // The wire round trip loses nothing: moto returns the finding exactly as the bundle's SDK client sent it.
       expect(got).toEqual(JSON.parse(JSON.stringify(want)));

@@ -33,6 +33,10 @@
  *   FailedFindings with ErrorCode `InvalidAccess` (the user guide, "BatchImportFindings for finding providers").
  * - Injected faults: fail the next N calls with a status (default 500 InternalException); report chosen Ids
  *   in FailedFindings with a chosen error code, for a number of calls.
+ * GetFindings (POST /findings) as the forwarder uses it: `Filters.Id` and `Filters.RecordState` with EQUALS,
+ * at most 20 values per attribute (API reference, AwsSecurityFindingFilters); only the caller's findings in
+ * the endpoint's Region; a quota of its own, 3 requests/s with a burst of 6 (API reference, "Welcome");
+ * InvalidAccessException (401) where Security Hub is not enabled; injected faults.
  * Not reproduced: SigV4 signature verification (only the key id and session token are checked), the
  * schemas of the optional ASFF objects, Workflow status changes.
  *
@@ -197,8 +201,12 @@ const PRODUCT_ARN = /^arn:([^:]+):securityhub:([^:]+):(\d{12}):product\/(\d{12})
 
 /** The Security Hub stand-in. */
 export class SecurityHubStandIn extends StandInServer {
-  /** Every call, in order. */
+  /** Every BatchImportFindings call, in order. */
   public readonly calls: CallRecord[] = [];
+  /** Every GetFindings call, in order. */
+  public readonly lookups: Array<{ account: string; region: string; ids: number; status: number; errorCode?: string }> = [];
+  private readonly lookupQuotas = new Map<string, Quota>();
+  private lookupFaults: { remaining: number; status: number; code: string } = { remaining: 0, status: 500, code: 'InternalException' };
   private readonly store = new Map<string, StoredFinding>();
   private readonly quotas = new Map<string, Quota>();
   private readonly disabled = new Set<string>();
@@ -218,6 +226,11 @@ export class SecurityHubStandIn extends StandInServer {
   /** The next `count` calls fail with `status` (after authentication, before anything is imported). */
   public failNextCalls(count: number, status = 500, code = 'InternalException'): void {
     this.faults = { remaining: count, status, code };
+  }
+
+  /** The next `count` GetFindings calls fail with `status`. */
+  public failNextLookups(count: number, status = 500, code = 'InternalException'): void {
+    this.lookupFaults = { remaining: count, status, code };
   }
 
   /** Findings with these Ids are reported in FailedFindings with `code`, for the next `times` calls that carry them. */
@@ -260,13 +273,15 @@ export class SecurityHubStandIn extends StandInServer {
       reply(status, { Code: code, Message: message }, code);
     };
 
-    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/findings/import') {
-      return error(404, 'ResourceNotFoundException', `the stand-in only implements POST /findings/import, got ${req.method} ${req.url}`);
+    const route = req.url?.split('?')[0];
+    if (req.method !== 'POST' || (route !== '/findings/import' && route !== '/findings')) {
+      return error(404, 'ResourceNotFoundException', `the stand-in only implements POST /findings/import and POST /findings, got ${req.method} ${req.url}`);
     }
     const auth = authenticate(this.registry, req);
     if ('status' in auth) return error(auth.status, auth.code, auth.message);
     const { creds, caller } = auth;
     const base = { account: creds.account, region: caller.region };
+    if (route === '/findings') return this.getFindings(body, creds.account, caller.region, reply);
 
     if (this.faults.remaining > 0) {
       this.faults.remaining--;
@@ -329,6 +344,43 @@ export class SecurityHubStandIn extends StandInServer {
     }
     this.calls.push({ ...record, status: 200, failedFindings: failed.length });
     reply(200, { FailedCount: failed.length, SuccessCount: findings.length - failed.length, FailedFindings: failed });
+  }
+
+  /**
+   * GetFindings, as far as the forwarder uses it: `Filters.Id` (EQUALS, at most 20 values, as the API
+   * reference allows per attribute) and `Filters.RecordState` (EQUALS), over the caller's own findings in the
+   * endpoint's Region; its own quota (3 requests/s, burst 6); InvalidAccessException where Security Hub is off.
+   */
+  private getFindings(body: string, account: string, region: string, reply: (status: number, payload: unknown, code?: string) => void): void {
+    const fail = (status: number, code: string, message: string) => {
+      this.lookups.push({ account, region, ids: 0, status, errorCode: code });
+      reply(status, { Code: code, Message: message }, code);
+    };
+    if (this.lookupFaults.remaining > 0) {
+      this.lookupFaults.remaining--;
+      return fail(this.lookupFaults.status, this.lookupFaults.code, 'injected fault');
+    }
+    const quotaKey = `${account}|${region}`;
+    const quota = this.lookupQuotas.get(quotaKey) ?? new Quota(3, 6);
+    this.lookupQuotas.set(quotaKey, quota);
+    if (!quota.take()) return fail(429, this.throttleCode, 'Rate exceeded');
+    if (this.disabled.has(quotaKey)) return fail(401, 'InvalidAccessException', `Account ${account} is not subscribed to AWS Security Hub in ${region}`);
+    let filters: Record<string, Array<{ Value?: string; Comparison?: string }>>;
+    try {
+      filters = (JSON.parse(body) as { Filters?: typeof filters }).Filters ?? {};
+    } catch {
+      return fail(400, 'InvalidInputException', 'request body is not JSON');
+    }
+    for (const [name, values] of Object.entries(filters)) {
+      if (values.length > 20) return fail(400, 'InvalidInputException', `Filters.${name} has ${values.length} values; at most 20 are allowed`);
+    }
+    const matches = (name: string, value: unknown) => filters[name] === undefined
+      || filters[name].some((f) => f.Comparison === 'EQUALS' && f.Value === value);
+    const found = this.findings().map((f) => f.finding).filter((f) => f.AwsAccountId === account
+      && String(f.ProductArn).split(':')[3] === region
+      && matches('Id', f.Id) && matches('RecordState', f.RecordState ?? 'ACTIVE'));
+    this.lookups.push({ account, region, ids: filters.Id?.length ?? 0, status: 200 });
+    reply(200, { Findings: found.slice(0, 100) });
   }
 
   private put(f: Record<string, any>): void {

@@ -43,7 +43,9 @@ describe('Security Hub and STS stand-ins', () => {
   test('imports, and ignores a re-import that is not strictly later (still a success)', async () => {
     const f = findingOf('backup-failed', HOME);
     expect(await importAs(forwarder, [f])).toMatchObject({ FailedCount: 0, SuccessCount: 1 });
-    const older = findingOf('backup-completed', HOME, { time: '2020-07-01T00:00:00Z' });
+    const failed = fixture('backup-failed', '111122223333').detail;
+    const older = findingOf('backup-completed', HOME, { time: '2020-07-01T00:00:00Z' }, { backupVaultName: failed.backupVaultName, backupVaultArn: failed.backupVaultArn });
+    expect(older.Id).toBe(f.Id);
     expect(await importAs(forwarder, [f, older])).toMatchObject({ FailedCount: 0, SuccessCount: 2 });
     const stored = hub.finding(f.Id!)!;
     expect(stored.finding.RecordState).toBe('ACTIVE');

@@ -39,6 +39,21 @@ export function variant(event: Record<string, any>, changes: Record<string, any>
   return copy;
 }
 
+/**
+ * The documented success event `successName`, made the success of the same protection as `failure`: same
+ * resource, vault and destination, so that it has the failure's finding `Id` (the documented examples
+ * describe unrelated jobs), an hour after it.
+ */
+export function closingSuccess(successName: string, failure: Record<string, any>, account: string): Record<string, any> {
+  const same: Record<string, any> = {};
+  for (const field of ['resourceArn', 'backupVaultName', 'backupVaultArn', 'sourceBackupVaultArn', 'destinationBackupVaultArn', 'recoveryPointArn']) {
+    if (failure.detail?.[field] !== undefined) same[field] = failure.detail[field];
+  }
+  // An hour after the failure: Security Hub ignores an update that is not later.
+  const time = new Date(Date.parse(failure.time) + 3_600_000).toISOString();
+  return variant(fixture(successName, account), { account: failure.account, region: failure.region, time }, same);
+}
+
 /** An SQS record whose body is `body` (an object is serialised as JSON, a string is used as is). */
 export function sqsRecord(body: unknown, messageId: string = randomUUID()): SQSRecord {
   return {

@@ -1,0 +1,47 @@
+import { Duration, Names } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** How EventBridge delivers to one target: its retry policy and dead-letter queue. */
+export interface DeliveryPolicy {
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+}
+
+/**
+ * The `RetryPolicy` and `DeadLetterConfig` of a rule target, rendered on public aws-cdk-lib API only (the
+ * `events.RuleTargetConfig` fields), not through aws-events-targets' internal helpers.
+ */
+export function deliveryConfig(policy: DeliveryPolicy): Pick<events.RuleTargetConfig, 'deadLetterConfig' | 'retryPolicy'> {
+  return {
+    deadLetterConfig: { arn: policy.deadLetterQueue.queueArn },
+    retryPolicy: {
+      maximumRetryAttempts: policy.retryAttempts,
+      maximumEventAgeInSeconds: policy.maxEventAge.toSeconds(),
+    },
+  };
+}
+
+/**
+ * Lets EventBridge rules whose ARN matches `ruleArnPattern` send undeliverable events to `queue`, in one
+ * statement, whatever the number of rules: SQS refuses a queue policy of more than 20 statements or
+ * 8,192 bytes, so one statement per rule (aws-events-targets' way) breaks the deployment at about the 14th
+ * target. The statement is the one the EventBridge user guide gives ("Granting permissions to the
+ * dead-letter queue": `sqs:SendMessage` for `events.amazonaws.com`, bound by `aws:SourceArn` to the rule),
+ * with `ArnLike` so that one statement covers every rule of one bus.
+ *
+ * An imported queue ignores the statement: its owner must add it (the README says which).
+ */
+export function admitRulesToDeadLetterQueue(scope: Construct, queue: sqs.IQueue, ruleArnPattern: string): void {
+  queue.addToResourcePolicy(new iam.PolicyStatement({
+    // Unique per construct, so that several constructs may share one queue.
+    sid: `AllowRulesOf${Names.uniqueId(scope).slice(-60)}`,
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sqs:SendMessage'],
+    resources: [queue.queueArn],
+    conditions: { ArnLike: { 'aws:SourceArn': ruleArnPattern } },
+  }));
+}
