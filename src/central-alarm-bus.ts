@@ -12,7 +12,7 @@ import { BackupEvents, BackupJobKind } from './backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
 import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePattern } from './private/alarm-patterns';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
-import { admitRulesToDeadLetterQueue, deliveryConfig } from './private/delivery';
+import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { RawPattern } from './private/job-patterns';
 import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
 import { ROLE_NAME, ROLE_NAME_EXPECTED } from './private/names';
@@ -179,7 +179,7 @@ export class CentralAlarmBus extends Construct {
         enableKeyRotation: true,
       });
       // A key of this stack gets the statements; an imported key ignores them, and the README says so.
-      this.admitKeyUsers(this.encryptionKey);
+      this.admitKeyUsers(stack, this.encryptionKey);
       const topic = new sns.Topic(this, 'Topic', {
         displayName: 'Backup alarms',
         masterKey: this.encryptionKey,
@@ -194,7 +194,7 @@ export class CentralAlarmBus extends Construct {
 
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
     // One statement for every rule of the bus, however many alarm targets are added.
-    admitRulesToDeadLetterQueue(this, this.deadLetterQueue,
+    allowRulesToSend(this, this.deadLetterQueue,
       `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`);
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
       'Backup alarm notifications could not be delivered and wait in the dead-letter queue');
@@ -205,7 +205,7 @@ export class CentralAlarmBus extends Construct {
       `${pascal(kind)}JobFailures`, `AWS Backup ${kind.toLowerCase()} jobs that failed, from any account and Region`,
       jobFailurePattern(kind), jobFailureMessage(kind, consoleHost)));
     this.policyChangeRule = this.notificationRule('PolicyChanges', 'Changes to organization backup policies',
-      policyChangePattern(), policyChangeMessage());
+      policyChangePattern(), policyChangeMessage(consoleHost));
     this.otherEventsRule = this.notificationRule('OtherEvents', 'AWS Backup tampering signals and other forwarded events',
       otherEventsPattern(), otherEventMessage());
 
@@ -364,20 +364,22 @@ export class CentralAlarmBus extends Construct {
   /**
    * The key statements the SNS developer guide gives for AWS services that publish to an encrypted topic
    * ("Enable compatibility between event sources from AWS services and encrypted topics"): `kms:Decrypt` and
-   * `kms:GenerateDataKey*` for the service principal, and nothing more. The same page says that
-   * `aws:SourceAccount` and `aws:SourceArn` in the key policy are not supported for EventBridge to encrypted
-   * topics: such a condition makes every delivery fail. Confused-deputy protection sits on the topic policy.
+   * `kms:GenerateDataKey*` for the service principal. The guide adds `aws:SourceAccount`/`aws:SourceArn`
+   * against confused deputies, except for EventBridge: "Adding the aws:SourceAccount, aws:SourceArn, and
+   * aws:SourceOrgID to a AWS KMS policy is not supported for EventBridge-to-encrypted topics"; such a
+   * condition makes every delivery fail. EventBridge's confused-deputy protection sits on the topic policy.
    */
-  private admitKeyUsers(key: kms.IKey) {
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: `Allow${service.split('.')[0]}ToUseTheKey`,
-        principals: [new iam.ServicePrincipal(service)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        // In a key policy "*" means this key.
-        resources: ['*'],
-      }));
-    }
+  private admitKeyUsers(stack: Stack, key: kms.IKey) {
+    const statement = (service: string, conditions?: { [op: string]: unknown }) => new iam.PolicyStatement({
+      sid: `Allow${service.split('.')[0]}ToUseTheKey`,
+      principals: [new iam.ServicePrincipal(service)],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      // In a key policy "*" means this key.
+      resources: ['*'],
+      conditions,
+    });
+    key.addToResourcePolicy(statement('events.amazonaws.com'));
+    key.addToResourcePolicy(statement('cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': stack.account } }));
   }
 
   private admitPublishers(stack: Stack, topic: sns.Topic) {

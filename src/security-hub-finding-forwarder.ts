@@ -2,7 +2,6 @@ import { Annotations, Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -14,6 +13,7 @@ import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind, BackupJobState } from './backup-events';
 import { SecurityHubForwarderFunction } from './forwarder/security-hub-forwarder-function';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { anyFailurePattern, anySuccessPattern, NON_FAILURE_STATES, RawPattern } from './private/job-patterns';
 import { explainNag } from './private/nag';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
@@ -212,11 +212,12 @@ export class SecurityHubFindingForwarder extends Construct {
       // Only aws.backup job events: never Security Hub's own "Findings - Imported" events, which would loop.
       eventPattern: failuresAndSuccesses() as events.EventPattern,
     });
-    this.rule.addTarget(new targets.SqsQueue(this.queue, {
-      deadLetterQueue: this.deadLetterQueue,
-      retryAttempts: 185,
-      maxEventAge: Duration.hours(24),
-    }));
+    // The queue and the dead-letter queue admit exactly this rule (sqs:SendMessage, aws:SourceArn).
+    allowRulesToSend(this, this.queue, this.rule.ruleArn);
+    allowRulesToSend(this, this.deadLetterQueue, this.rule.ruleArn);
+    const queueArn = this.queue.queueArn;
+    const delivery = deliveryConfig({ deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
+    this.rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -61,4 +64,25 @@ test('cdk-nag AwsSolutions passes', () => {
   app.synth();
   expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
   expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+});
+
+test('the member template is synthesized privately: the user\'s cdk.out holds only the user\'s stacks, even with CDK_OUTDIR set', () => {
+  // The CDK CLI passes the output folder to the app in CDK_OUTDIR; an inner App would write into it too.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'user-cdk-out-'));
+  const before = process.env.CDK_OUTDIR;
+  process.env.CDK_OUTDIR = outdir;
+  try {
+    const app = new App();
+    const stack = new Stack(app, 'Mgmt', { env: { account: '999999999999', region: 'us-east-1' } });
+    new BackupFailureRuleStackSet(stack, 'Members', { centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'] });
+    app.synth();
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.json')).sort();
+    expect(files).toEqual(['Mgmt.assets.json', 'Mgmt.template.json', 'manifest.json', 'tree.json']);
+  } finally {
+    if (before === undefined) delete process.env.CDK_OUTDIR;
+    else process.env.CDK_OUTDIR = before;
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  // And nothing is left behind in the temporary folder either.
+  expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('cdk-backup-alarms-member-'))).toEqual([]);
 });

@@ -137,7 +137,7 @@ describe('IAM and attribution', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('FunctionRole'), 'Arn'] } });
   });
 
-  test('the member-side role trusts only the forwarder role, within the organization', () => {
+  test('the member-side role trusts only the forwarder role (by aws:PrincipalArn, on the forwarder account), within the organization', () => {
     const app = new App();
     const stack = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-west-1' } });
     new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
@@ -148,13 +148,21 @@ describe('IAM and attribution', () => {
         Statement: [{
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::111111111111:role/forwarder' },
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+          Condition: {
+            StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+            ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/forwarder' },
+          },
         }],
       },
     });
     t.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: 'securityhub:BatchImportFindings', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:222222222222:product/222222222222/default']] } }] },
+      PolicyDocument: {
+        Statement: [
+          { Action: 'securityhub:BatchImportFindings', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:222222222222:product/222222222222/default']] } },
+          { Action: 'securityhub:GetFindings', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:222222222222:hub/default']] } },
+        ],
+      },
     });
   });
 });

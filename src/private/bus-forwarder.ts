@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CentralBusForwardingOptions } from '../forwarding';
 import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
-import { admitRulesToDeadLetterQueue, deliveryConfig } from './delivery';
+import { allowRulesToSend, deliveryConfig } from './delivery';
 import { checkRetryPolicy, checkRoleName } from './validate';
 
 const BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
@@ -69,7 +69,7 @@ export class BusForwarder extends Construct {
     const role = this.role;
     const dlq = this.deadLetterQueue;
     const busArn = centralBus.eventBusArn;
-    admitRulesToDeadLetterQueue(this, dlq, props.rule.ruleArn);
+    allowRulesToSend(this, dlq, props.rule.ruleArn);
     props.rule.addTarget({
       bind: (): events.RuleTargetConfig => ({
         ...deliveryConfig({ deadLetterQueue: dlq, retryAttempts, maxEventAge }),

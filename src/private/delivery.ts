@@ -26,22 +26,25 @@ export function deliveryConfig(policy: DeliveryPolicy): Pick<events.RuleTargetCo
 }
 
 /**
- * Lets EventBridge rules whose ARN matches `ruleArnPattern` send undeliverable events to `queue`, in one
- * statement, whatever the number of rules: SQS refuses a queue policy of more than 20 statements or
+ * Lets EventBridge rules whose ARN matches `ruleArnPattern` send to `queue` (a target or a dead-letter queue),
+ * in one statement, whatever the number of rules: SQS refuses a queue policy of more than 20 statements or
  * 8,192 bytes, so one statement per rule (aws-events-targets' way) breaks the deployment at about the 14th
  * target. The statement is the one the EventBridge user guide gives ("Granting permissions to the
- * dead-letter queue": `sqs:SendMessage` for `events.amazonaws.com`, bound by `aws:SourceArn` to the rule),
- * with `ArnLike` so that one statement covers every rule of one bus.
+ * dead-letter queue", and "Amazon SQS permissions" for a queue target): `sqs:SendMessage` for
+ * `events.amazonaws.com`, bound by `aws:SourceArn` to the rule, and nothing more (aws-events-targets'
+ * SqsQueue also grants GetQueueAttributes and GetQueueUrl, which EventBridge does not need); `ArnLike` when
+ * one statement covers every rule of a bus (`rule/<bus>/*`).
  *
  * An imported queue ignores the statement: its owner must add it (the README says which).
  */
-export function admitRulesToDeadLetterQueue(scope: Construct, queue: sqs.IQueue, ruleArnPattern: string): void {
+export function allowRulesToSend(scope: Construct, queue: sqs.IQueue, ruleArnPattern: string): void {
   queue.addToResourcePolicy(new iam.PolicyStatement({
     // Unique per construct, so that several constructs may share one queue.
     sid: `AllowRulesOf${Names.uniqueId(scope).slice(-60)}`,
     principals: [new iam.ServicePrincipal('events.amazonaws.com')],
     actions: ['sqs:SendMessage'],
     resources: [queue.queueArn],
-    conditions: { ArnLike: { 'aws:SourceArn': ruleArnPattern } },
+    // ArnEquals for one rule, as the guide shows it; ArnLike only for a pattern.
+    conditions: { [ruleArnPattern.includes('*') ? 'ArnLike' : 'ArnEquals']: { 'aws:SourceArn': ruleArnPattern } },
   }));
 }

@@ -83,7 +83,7 @@ export function jobFailureMessage(kind: BackupJobKind, consoleHost: string): Tex
 }
 
 /** The email text for a change to an organization backup policy (a CloudTrail event from AWS Organizations). */
-export function policyChangeMessage(): TextTemplate {
+export function policyChangeMessage(consoleHost: string): TextTemplate {
   return {
     paths: {
       eventName: '$.detail.eventName',
@@ -114,7 +114,7 @@ export function policyChangeMessage(): TextTemplate {
       'Time: <time>',
       '',
       'DeletePolicy, AttachPolicy and DetachPolicy events carry only a policy id: they may concern another policy type.',
-      'Console: https://console.aws.amazon.com/organizations/v2/home/policies/backup-policy',
+      `Console: https://${consoleHost}/organizations/v2/home/policies/backup-policy`,
       '',
       'Sent by cdk-backup-alarms from the central alarm bus.',
     ].join('\n'),

@@ -1,0 +1,298 @@
+/**
+ * The delivery contract: for every service-to-service path the library creates, the synthesized templates
+ * carry exactly the permissions and condition keys that the *target* service documents for that path, in
+ * each architecture. No AWS account exists here, so the documentation is the oracle: each test names the page
+ * it follows. A path that AWS would refuse at run time (a key condition EventBridge does not support, a role
+ * ARN principal that does not exist yet, a queue policy over SQS's limits) fails here instead.
+ *
+ * Architectures:
+ * - ONE ACCOUNT: the central bus, its own default-bus rule and the finding forwarder in one account and Region.
+ * - ORGANIZATION: the complete example deployment (test/example/deployment.ts): central account, management
+ *   account with the policy rule and the member stack set, findings imported as the central account.
+ * - ORGANIZATION, SOURCE_ACCOUNT: findings imported in each member account through its importer role.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { buildExample, CentralStack, EXAMPLE } from './example/deployment';
+import { BackupFailureRule, BackupFailureRuleStackSet, CentralAlarmBus, FindingAttribution, SecurityHubFindingForwarder, SecurityHubFindingImporterRole } from '../src';
+
+const DOCS = {
+  snsKeyPolicy: 'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services',
+  eventBridgeResourcePolicies: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html',
+  eventBridgeDlq: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms',
+  sqsPolicyQuotas: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-policies.html',
+  cloudWatchAlarmToSns: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html#SNS_Confused_Deputy',
+  eventBridgeCrossAccount: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html',
+  iamRolePrincipal: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles',
+  iamPrincipalArn: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn',
+  lambdaSqs: 'https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html',
+  securityHubImport: 'https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html',
+};
+
+type Statement = Record<string, any>;
+
+function statementsOf(template: Template, type: string, field: string): Statement[] {
+  return Object.values(template.findResources(type)).flatMap((r: any) => {
+    const doc = r.Properties[field];
+    return doc === undefined ? [] : [].concat(doc.Statement);
+  });
+}
+
+const service = (s: Statement) => s.Principal?.Service;
+
+function oneAccount(): { stack: Stack; bus: CentralAlarmBus } {
+  const stack = new Stack(new App(), 'OneAccount', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const bus = new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+  new SecurityHubFindingForwarder(stack, 'Findings', { eventBus: bus.eventBus, alarmTopic: bus.topic });
+  return { stack, bus };
+}
+
+function organization(): { central: Template; management: Template; member: Template; stacks: Stack[] } {
+  const app = new App();
+  const stacks = buildExample(app);
+  const central = stacks.find((s) => s instanceof CentralStack)!;
+  const management = stacks.find((s) => s.node.id === 'BackupAlarmsManagement')!;
+  const stackSet = management.node.findAll().find((c): c is BackupFailureRuleStackSet => c instanceof BackupFailureRuleStackSet)!;
+  return { central: Template.fromStack(central), management: Template.fromStack(management), member: Template.fromJSON(JSON.parse(stackSet.templateBody)), stacks };
+}
+
+const ARCHITECTURES: Array<[string, () => Template]> = [
+  ['one account', () => Template.fromStack(oneAccount().stack)],
+  ['organization (central account)', () => organization().central],
+];
+
+describe.each(ARCHITECTURES)('%s: EventBridge and CloudWatch to the encrypted alarm topic', (_name, central) => {
+  test(`key policy: EventBridge may use the key with no aws:Source* condition (${DOCS.snsKeyPolicy})`, () => {
+    // "Adding the aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
+    // EventBridge-to-encrypted topics." Such a condition silently dead-letters every email.
+    const events = statementsOf(central(), 'AWS::KMS::Key', 'KeyPolicy').filter((s) => service(s) === 'events.amazonaws.com');
+    expect(events).toEqual([{
+      Sid: expect.any(String), Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+    }]);
+  });
+
+  test(`key policy: CloudWatch may use the key for this account's alarms (${DOCS.snsKeyPolicy})`, () => {
+    // The same page: kms:GenerateDataKey* and kms:Decrypt for cloudwatch.amazonaws.com, with aws:SourceAccount
+    // against confused deputies (the exception is EventBridge only).
+    const cw = statementsOf(central(), 'AWS::KMS::Key', 'KeyPolicy').filter((s) => service(s) === 'cloudwatch.amazonaws.com');
+    expect(cw).toEqual([{
+      Sid: expect.any(String), Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+      Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+    }]);
+  });
+
+  test(`topic policy: EventBridge publishes through the topic policy, bound to this account's rules of the bus (${DOCS.eventBridgeResourcePolicies})`, () => {
+    const t = central();
+    const publish = statementsOf(t, 'AWS::SNS::TopicPolicy', 'PolicyDocument').filter((s) => service(s) === 'events.amazonaws.com');
+    expect(publish).toHaveLength(1);
+    expect(publish[0]).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } });
+    expect(JSON.stringify(publish[0].Condition.ArnLike['aws:SourceArn'])).toMatch(/:events:eu-west-1:111111111111:rule\//);
+    // "For targets that use resource-based policies (Lambda, Amazon SNS, Amazon SQS ...), do not specify a
+    // RoleArn": delivery may fail, particularly to KMS-encrypted SNS topics.
+    const topicArns = Object.keys(t.findResources('AWS::SNS::Topic'));
+    const snsTargets = Object.values(t.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets ?? [])
+      .filter((tg: any) => topicArns.includes(tg.Arn?.Ref));
+    expect(snsTargets.length).toBeGreaterThanOrEqual(6);
+    for (const tg of snsTargets) expect(tg.RoleArn).toBeUndefined();
+  });
+
+  test(`topic policy: CloudWatch publishes only for this account's alarms (${DOCS.cloudWatchAlarmToSns})`, () => {
+    const cw = statementsOf(central(), 'AWS::SNS::TopicPolicy', 'PolicyDocument').filter((s) => service(s) === 'cloudwatch.amazonaws.com');
+    expect(cw).toHaveLength(1);
+    expect(cw[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111111111111' });
+    expect(JSON.stringify(cw[0].Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:eu-west-1:111111111111:alarm:*');
+  });
+
+  test('TLS is enforced on the topic and on every queue', () => {
+    const t = central();
+    for (const [type, field] of [['AWS::SNS::TopicPolicy', 'PolicyDocument'], ['AWS::SQS::QueuePolicy', 'PolicyDocument']]) {
+      const policies = Object.values(t.findResources(type));
+      expect(policies.length).toBeGreaterThan(0);
+      for (const p of policies as any[]) {
+        expect([].concat(p.Properties[field].Statement)).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      }
+    }
+  });
+});
+
+describe('EventBridge to the dead-letter queues', () => {
+  test(`the shared dead-letter queue policy stays one statement with 20 alarm targets: under SQS's 20 statements and 8,192 bytes (${DOCS.sqsPolicyQuotas})`, () => {
+    const { stack, bus } = oneAccount();
+    for (let i = 0; i < 20; i++) {
+      bus.addAlarmTarget(`Queue${i}`, new targets.SqsQueue(new sqs.Queue(stack, `Target${i}`, { enforceSSL: true })));
+    }
+    const template = Template.fromStack(stack);
+    const dlqLogicalId = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('AlarmsDeadLetterQueue'))!;
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p: any) => p.Properties.Queues[0].Ref === dlqLogicalId) as any;
+    const statements = [].concat(policy.Properties.PolicyDocument.Statement) as Statement[];
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(statements.length).toBeLessThanOrEqual(20);
+    // Tokens render longer once deployed; measure with them replaced by plausible values.
+    const rendered = JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)).replace(/\{"(Ref|Fn::GetAtt)":[^}]*\}/g, '"arn:aws:sqs:eu-west-1:111111111111:' + 'x'.repeat(80) + '"');
+    expect(Buffer.byteLength(rendered)).toBeLessThan(8192);
+    // Every rule's target dead-letters to that queue.
+    const ruleTargets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets);
+    expect(ruleTargets.filter((tg: any) => tg.DeadLetterConfig?.Arn?.['Fn::GetAtt']?.[0] === dlqLogicalId).length).toBeGreaterThanOrEqual(26);
+  });
+
+  test(`every queue statement for EventBridge is the documented one: sqs:SendMessage only, bound by aws:SourceArn to the rules (${DOCS.eventBridgeDlq})`, () => {
+    const template = Template.fromStack(oneAccount().stack);
+    const allows = statementsOf(template, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter((s) => s.Effect === 'Allow' && service(s) === 'events.amazonaws.com');
+    for (const s of allows) {
+      expect(s.Action).toBe('sqs:SendMessage');
+      const [op] = Object.keys(s.Condition);
+      expect(['ArnEquals', 'ArnLike']).toContain(op);
+      expect(Object.keys(s.Condition[op])).toEqual(['aws:SourceArn']);
+    }
+    // The central bus's queue: rule/<bus name>/* of this account and Region.
+    expect(allows.some((s) => JSON.stringify(s.Condition.ArnLike?.['aws:SourceArn'] ?? '').includes(':events:eu-west-1:111111111111:rule/'))).toBe(true);
+  });
+
+  test(`member rule: its own queue, ArnEquals on the exact rule ARN (${DOCS.eventBridgeDlq})`, () => {
+    const { member } = organization();
+    const allows = statementsOf(member, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/Rule/), 'Arn'] } } } })]);
+  });
+});
+
+describe('organization: member and management rules to the central bus', () => {
+  test(`each forwarding target carries a RoleArn whose role may only PutEvents on the central bus (${DOCS.eventBridgeCrossAccount})`, () => {
+    const { member, management } = organization();
+    const busArn = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;
+    for (const t of [member, management]) {
+      const forwarding = Object.values(t.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets).filter((tg: any) => tg.Arn === busArn);
+      expect(forwarding.length).toBeGreaterThan(0);
+      for (const tg of forwarding) expect(tg.RoleArn).toBeDefined();
+      const roles = Object.values(t.findResources('AWS::IAM::Role')) as any[];
+      for (const role of roles) {
+        expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+          Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
+        }]);
+      }
+      const grants = statementsOf(t, 'AWS::IAM::Policy', 'PolicyDocument');
+      expect(grants).toEqual(grants.map(() => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn })));
+    }
+  });
+
+  test('the central bus admits the organization, narrowed to the forwarding role names', () => {
+    const { central } = organization();
+    const [statement] = Object.values(central.findResources('AWS::Events::EventBusPolicy')).map((r: any) => r.Properties.Statement);
+    expect(statement).toMatchObject({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': EXAMPLE.organizationId } } });
+    expect(JSON.stringify(statement.Condition.ArnLike['aws:PrincipalArn'])).toContain(`role/${EXAMPLE.forwarderRoleName}-eu-west-1`);
+  });
+});
+
+describe.each<[string, FindingAttribution]>([
+  ['FORWARDER_ACCOUNT', FindingAttribution.FORWARDER_ACCOUNT],
+  ['SOURCE_ACCOUNT', FindingAttribution.SOURCE_ACCOUNT],
+])('findings, %s mode: SQS to Lambda, Lambda to Security Hub', (_name, attribution) => {
+  function forwarder(): Template {
+    const stack = new Stack(new App(), 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const bus = new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+    new SecurityHubFindingForwarder(stack, 'Findings', { eventBus: bus.eventBus, alarmTopic: bus.topic, attribution, organizationId: 'o-a1b2c3d4e5' });
+    return Template.fromStack(stack);
+  }
+
+  test(`the function role reads its own queue (${DOCS.lambdaSqs}) and imports only through a default product ARN (${DOCS.securityHubImport})`, () => {
+    const statements = statementsOf(forwarder(), 'AWS::IAM::Policy', 'PolicyDocument');
+    const actions = statements.flatMap((s) => [].concat(s.Action));
+    expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'securityhub:BatchImportFindings', 'securityhub:GetFindings']));
+    expect(actions.some((a: string) => a.endsWith('*') && a !== 'sqs:ChangeMessageVisibility')).toBe(false);
+    const imports = statements.filter((s) => s.Action === 'securityhub:BatchImportFindings');
+    const region = attribution === FindingAttribution.FORWARDER_ACCOUNT ? 'eu-west-1' : '*';
+    expect(JSON.stringify(imports.map((s) => s.Resource))).toContain(`:securityhub:${region}:111111111111:product/111111111111/default`);
+    const lookups = statements.filter((s) => s.Action === 'securityhub:GetFindings');
+    expect(JSON.stringify(lookups.map((s) => s.Resource))).toContain(`:securityhub:${region}:111111111111:hub/default`);
+    const assume = statements.filter((s) => s.Action === 'sts:AssumeRole');
+    if (attribution === FindingAttribution.SOURCE_ACCOUNT) {
+      expect(assume).toEqual([expect.objectContaining({ Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } } })]);
+      expect(JSON.stringify(assume[0].Resource)).toContain(':iam::*:role/cdk-backup-alarms-finding-importer');
+    } else {
+      expect(assume).toEqual([]);
+    }
+  });
+});
+
+describe('findings, SOURCE_ACCOUNT mode: STS AssumeRole across accounts', () => {
+  test(`the importer role trusts the forwarder's account with aws:PrincipalArn, never the role ARN as principal (${DOCS.iamRolePrincipal}, ${DOCS.iamPrincipalArn})`, () => {
+    // A role ARN as principal must exist when the policy is written, and is stored as that role's unique id:
+    // re-creating the forwarder role would break the trust silently. The account plus aws:PrincipalArn does not.
+    const stack = new Stack(new App(), 'Member', { env: { account: '222222222222', region: 'eu-central-1' } });
+    new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/backup-findings-forwarder', organizationId: 'o-a1b2c3d4e5' });
+    const trust = (Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0] as any).Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+        ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/backup-findings-forwarder' },
+      },
+    }]);
+    expect(JSON.stringify(trust)).not.toContain('"AWS":"arn:aws:iam::111111111111:role/');
+  });
+
+  test('so the member role can be deployed before the central forwarder exists, in any order', () => {
+    const app = new App();
+    const member = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-central-1' } });
+    new SecurityHubFindingImporterRole(member, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/backup-findings-forwarder', organizationId: 'o-a1b2c3d4e5' });
+    // Nothing in the member template refers to a resource of another stack.
+    expect(JSON.stringify(Template.fromStack(member).toJSON())).not.toMatch(/Fn::ImportValue|Fn::GetAtt":\["Findings/);
+    expect(member.dependencies).toEqual([]);
+  });
+});
+
+describe('partitions', () => {
+  const CONSOLE = {
+    // The sign-in pages of each partition: docs.amazonaws.cn IAM user guide ("https://console.amazonaws.cn/"),
+    // AWS GovCloud (US) user guide ("https://console.amazonaws-us-gov.com/").
+    'aws': 'https://docs.aws.amazon.com/IAM/latest/UserGuide/console.html',
+    'aws-cn': 'https://docs.amazonaws.cn/en_us/IAM/latest/UserGuide/id_users_sign-in.html',
+    'aws-us-gov': 'https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/configure-account.html',
+  };
+
+  test.each<[string, string, string]>([
+    ['eu-west-1', '<region>.console.aws.amazon.com', CONSOLE.aws],
+    ['cn-north-1', 'console.amazonaws.cn', CONSOLE['aws-cn']],
+    ['us-gov-west-1', 'console.amazonaws-us-gov.com', CONSOLE['aws-us-gov']],
+  ])('emails from a bus in %s link to %s (%s)', (region, host) => {
+    const stack = new Stack(new App(), 'Central', { env: { account: '111111111111', region } });
+    new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+    const templates = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))
+      .flatMap((r: any) => r.Properties.Targets ?? []).map((tg: any) => tg.InputTransformer?.InputTemplate).filter((x: unknown) => typeof x === 'string' && x.includes('Console: '));
+    expect(templates.length).toBe(5); // four job kinds and the policy changes
+    for (const t of templates) expect(t).toMatch(new RegExp(`Console: https://${host.replace(/[.<>]/g, '\\$&')}/(backup|organizations)/`));
+  });
+
+  test('an environment-agnostic bus picks the console host from AWS::Partition at deployment', () => {
+    const stack = new Stack(new App(), 'Central');
+    new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+    const t = Template.fromStack(stack).toJSON();
+    expect(t.Mappings.CdkBackupAlarmsConsoleHosts).toEqual({
+      'aws': { host: '<region>.console.aws.amazon.com' },
+      'aws-cn': { host: 'console.amazonaws.cn' },
+      'aws-us-gov': { host: 'console.amazonaws-us-gov.com' },
+    });
+    expect(JSON.stringify(t.Resources)).toContain('{"Fn::FindInMap":["CdkBackupAlarmsConsoleHosts",{"Ref":"AWS::Partition"},"host"]}');
+  });
+
+  test('China: a member rule refuses a bus in another Region; GovCloud: allowed between its two Regions', () => {
+    // The last AWS statement on the partitions (AWS Compute Blog, "Expanding cross-Region event routing with
+    // Amazon EventBridge", 2021): "route events between any AWS Regions, except AWS GovCloud (US) and China";
+    // What's New, June 2022: cross-Region routing between us-gov-east-1 and us-gov-west-1. The current
+    // cross-Region page (eb-cross-region.html) names no China Region support, so China stays refused.
+    const rule = (region: string, busArn: string) => () => {
+      const stack = new Stack(new App(), 'Member', { env: { account: '222222222222', region } });
+      new BackupFailureRule(stack, 'Failures', { centralBusArn: busArn });
+    };
+    expect(rule('cn-northwest-1', 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/central')).toThrow(/aws-cn partition cannot send events to a bus in another Region/);
+    expect(rule('us-gov-east-1', 'arn:aws-us-gov:events:us-gov-west-1:111111111111:event-bus/central')).not.toThrow();
+  });
+});
+
