@@ -118,13 +118,21 @@ project.addTask('test:consumers', {
   exec: 'bash test/consumers/run.sh',
 });
 
+// cfn-lint (PyPI, installed by test:setup) over every synthesized template: the example deployment, the
+// StackSet bodies embedded in it, and the integ snapshots. Fails on any cfn-lint error.
+const lintTemplates = project.addTask('lint:templates', {
+  description: 'cfn-lint over the example deployment, its StackSet member templates and the integ snapshots',
+  exec: 'bash test/lint/templates.sh',
+});
+
 // The command the README gives and CI runs: full build (compile, unit + integ tests, docs, packages).
 const testAll = project.addTask('test:all', {
-  description: 'Everything CI checks: build, unit and integ tests, rosetta, and the cross-language consumers',
+  description: 'Everything CI checks: build, unit and integ tests, rosetta, cfn-lint of every template, and the cross-language consumers',
   // With CI set, `build` packages only the npm tarball; test:consumers builds the other languages once.
   env: { CI: '1' },
 });
 testAll.spawn(project.buildTask);
+testAll.spawn(lintTemplates);
 testAll.spawn(project.tasks.tryFind('test:consumers')!);
 
 // The main job: synthesize the complete example deployment offline, with placeholder account ids.

@@ -15,8 +15,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { buildExample, CentralStack, EXAMPLE } from './example/deployment';
 import { BackupFailureRule, BackupFailureRuleStackSet, CentralAlarmBus, FindingAttribution, SecurityHubFindingForwarder, SecurityHubFindingImporterRole } from '../src';
+import { buildExample, CentralStack, EXAMPLE } from './example/deployment';
 
 const DOCS = {
   snsKeyPolicy: 'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services',
@@ -55,7 +55,12 @@ function organization(): { central: Template; management: Template; member: Temp
   const central = stacks.find((s) => s instanceof CentralStack)!;
   const management = stacks.find((s) => s.node.id === 'BackupAlarmsManagement')!;
   const stackSet = management.node.findAll().find((c): c is BackupFailureRuleStackSet => c instanceof BackupFailureRuleStackSet)!;
-  return { central: Template.fromStack(central), management: Template.fromStack(management), member: Template.fromJSON(JSON.parse(stackSet.templateBody)), stacks };
+  return {
+    central: Template.fromStack(central),
+    management: Template.fromStack(management),
+    member: Template.fromJSON(JSON.parse(stackSet.templateBody)),
+    stacks,
+  };
 }
 
 const ARCHITECTURES: Array<[string, () => Template]> = [
@@ -69,8 +74,11 @@ describe.each(ARCHITECTURES)('%s: EventBridge and CloudWatch to the encrypted al
     // EventBridge-to-encrypted topics." Such a condition silently dead-letters every email.
     const events = statementsOf(central(), 'AWS::KMS::Key', 'KeyPolicy').filter((s) => service(s) === 'events.amazonaws.com');
     expect(events).toEqual([{
-      Sid: expect.any(String), Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+      Sid: expect.any(String),
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
     }]);
   });
 
@@ -79,8 +87,11 @@ describe.each(ARCHITECTURES)('%s: EventBridge and CloudWatch to the encrypted al
     // against confused deputies (the exception is EventBridge only).
     const cw = statementsOf(central(), 'AWS::KMS::Key', 'KeyPolicy').filter((s) => service(s) === 'cloudwatch.amazonaws.com');
     expect(cw).toEqual([{
-      Sid: expect.any(String), Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*',
+      Sid: expect.any(String),
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
     }]);
   });
@@ -171,7 +182,9 @@ describe('organization: member and management rules to the central bus', () => {
       const roles = Object.values(t.findResources('AWS::IAM::Role')) as any[];
       for (const role of roles) {
         expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
-          Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
           Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
         }]);
       }

@@ -9,8 +9,8 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildExample, EXAMPLE, EXAMPLE_OUS } from './example/deployment';
 import { BackupFailureRuleStackSet } from '../src';
+import { buildExample, EXAMPLE, EXAMPLE_OUS } from './example/deployment';
 
 interface Deployment {
   readonly source: string;

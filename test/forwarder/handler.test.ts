@@ -169,8 +169,11 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
     await run(fn, [at(failed, '2024-05-01T01:00:00Z')]);
     await run(fn, [at(variant(failed, {}, { state: 'EXPIRED' }), '2024-05-02T01:00:00Z')]);
     expect(stored()).toMatchObject({
-      RecordState: 'ACTIVE', CreatedAt: '2024-05-01T01:00:00.000Z', FirstObservedAt: '2024-05-01T01:00:00.000Z',
-      LastObservedAt: '2024-05-02T01:00:00.000Z', UpdatedAt: '2024-05-02T01:00:00.000Z',
+      RecordState: 'ACTIVE',
+      CreatedAt: '2024-05-01T01:00:00.000Z',
+      FirstObservedAt: '2024-05-01T01:00:00.000Z',
+      LastObservedAt: '2024-05-02T01:00:00.000Z',
+      UpdatedAt: '2024-05-02T01:00:00.000Z',
     });
     await run(fn, [at(closingSuccess('backup-completed', failed, A), '2024-05-03T01:00:00Z')]);
     expect(stored()).toMatchObject({ RecordState: 'ARCHIVED', CreatedAt: '2024-05-01T01:00:00.000Z', LastObservedAt: '2024-05-02T01:00:00.000Z' });
@@ -187,6 +190,20 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
     expect(hub.findings()).toEqual([]);
     expect(hub.calls).toEqual([]);
     expect(fn.output.metric('SuccessesWithNothingToClose')).toBe(2);
+  });
+
+  test('the cost of the decision: 40 successes and 2 failures of 42 resources are 3 look-ups and 1 import of 2 findings, no ARCHIVED finding', async () => {
+    const fn = await container();
+    const resource = (i: number) => `arn:aws:ec2:us-west-2:${A}:volume/vol-${String(i).padStart(4, '0')}`;
+    const failed = fixture('backup-failed', A);
+    const successes = Array.from({ length: 40 }, (_, i) => closingSuccess('backup-completed', variant(failed, {}, { resourceArn: resource(i) }), A));
+    const failures = [40, 41].map((i) => variant(failed, {}, { resourceArn: resource(i) }));
+    const r = await run(fn, [...successes, ...failures]);
+    expect(r.failed.size).toBe(0);
+    expect(hub.lookups.map((l) => l.ids)).toEqual([20, 20, 2]);
+    expect(hub.calls.map((c) => c.findings)).toEqual([2]);
+    expect(hub.findings().map((f) => f.finding.RecordState)).toEqual(['ACTIVE', 'ACTIVE']);
+    expect(fn.output.metric('SuccessesWithNothingToClose')).toBe(40);
   });
 
   test('GetFindings denied (an importer role from before this version): findings still go out, as a stateless forwarder sends them', async () => {

@@ -8,12 +8,12 @@
  * bracket the observations; an update with an UpdatedAt that is not later is ignored. GetFindings takes at
  * most 20 values per filter attribute (API reference, AwsSecurityFindingFilters).
  */
+import { FakeClock } from './fake-clock';
+import { closingSuccess, fixture, variant } from './support';
 import { ImportTarget } from '../../src/forwarder/attribution';
 import { buildFinding, parseBackupEvent } from '../../src/forwarder/finding';
 import { ImportItem } from '../../src/forwarder/importer';
 import { findingKey, findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/forwarder/lifecycle';
-import { FakeClock } from './fake-clock';
-import { closingSuccess, fixture, variant } from './support';
 
 const ACCOUNT = '111122223333';
 const TARGET: ImportTarget = { partition: 'aws', accountId: ACCOUNT, region: 'us-west-2' };

@@ -186,7 +186,8 @@ test('the real bundle imports findings into moto, and GetFindings reads them bac
   const expected = failures.map((ev) => buildFinding(parseBackupEvent(ev), dest)!);
   const closed = buildFinding(parseBackupEvent(success), dest)!;
   expect(closed.Id).toBe(expected[1].Id);
-  expected[1] = { ...closed, CreatedAt: expected[1].CreatedAt, FirstObservedAt: expected[1].FirstObservedAt, LastObservedAt: expected[1].LastObservedAt };
+  const { CreatedAt, FirstObservedAt, LastObservedAt } = expected[1];
+  expected[1] = { ...closed, CreatedAt, FirstObservedAt, LastObservedAt };
   const expectedIds = expected.map((f) => f.Id!);
   expect(new Set(expectedIds).size).toBe(failures.length);
   for (const id of expectedIds) expect(id).toMatch(new RegExp(`^cdk-backup-alarms/${ACCOUNT}/us-west-2/(BACKUP|COPY|RESTORE)/`));
