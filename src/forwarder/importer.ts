@@ -71,16 +71,15 @@ export const SECURITY_HUB_LIMITS: ImportLimits = {
   maxFindingBytes: 240_000,
 };
 
-/** Options of `importFindings`. */
-export interface ImporterOptions {
-  readonly send: SendBatch;
+/** How calls of one kind to Security Hub are paced and retried (each caller documents its own defaults). */
+export interface CallPolicy {
   /** The pacer for calls to a target. @default - no pacing */
   readonly pacerFor?: (target: ImportTarget) => Pacer;
-  /** Calls per chunk, the first included. @default 6 */
+  /** Calls per chunk, the first included. */
   readonly maxAttempts?: number;
   /** First back-off. @default 200 ms */
   readonly baseDelayMs?: number;
-  /** Longest back-off. @default 5000 ms */
+  /** Longest back-off. */
   readonly maxDelayMs?: number;
   /** @default SYSTEM_CLOCK */
   readonly clock?: Clock;
@@ -88,6 +87,11 @@ export interface ImporterOptions {
   readonly random?: () => number;
   /** Epoch milliseconds after which no call is started (the Lambda's deadline less a margin). @default none */
   readonly deadline?: number;
+}
+
+/** Options of `importFindings`: a call policy with 6 attempts and back-off up to 5000 ms by default. */
+export interface ImporterOptions extends CallPolicy {
+  readonly send: SendBatch;
   /** @default SECURITY_HUB_LIMITS */
   readonly limits?: ImportLimits;
   /** Told about every throttled call, or call with throttled findings (for the Throttles metric). */

@@ -20,8 +20,8 @@
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { ImportTarget } from './attribution';
-import { backoffDelay, classifyError, ImportItem } from './importer';
-import { Clock, Pacer, SYSTEM_CLOCK } from './pacer';
+import { backoffDelay, CallPolicy, classifyError, ImportItem } from './importer';
+import { SYSTEM_CLOCK } from './pacer';
 
 /**
  * Look-up pacing per container: 1 GetFindings call/s with a burst of 3. The construct runs at most 2
@@ -52,23 +52,9 @@ export interface KnownFindings {
   readonly calls: number;
 }
 
-/** Options of `findOpenFindings`. */
-export interface LookupOptions {
+/** Options of `findOpenFindings`: a call policy with 4 attempts and back-off up to 2000 ms by default. */
+export interface LookupOptions extends CallPolicy {
   readonly lookup: LookupOpenFindings;
-  /** The pacer for look-ups of a target (GetFindings has its own quota). @default - no pacing */
-  readonly pacerFor?: (target: ImportTarget) => Pacer;
-  /** Calls per chunk, the first included. @default 4 */
-  readonly maxAttempts?: number;
-  /** @default 200 ms */
-  readonly baseDelayMs?: number;
-  /** @default 2000 ms */
-  readonly maxDelayMs?: number;
-  /** @default SYSTEM_CLOCK */
-  readonly clock?: Clock;
-  /** @default Math.random */
-  readonly random?: () => number;
-  /** Epoch milliseconds after which no call is started. @default none */
-  readonly deadline?: number;
   /** Told when a target's look-up gives up (for logs). */
   readonly onGiveUp?: (target: ImportTarget, code: string, message: string) => void;
 }
