@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind, BackupJobState } from './backup-events';
+import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
 import { CentralBusForwardingOptions } from './forwarding';
 import { BusForwarder } from './private/bus-forwarder';
 import { jobEventPattern } from './private/job-patterns';

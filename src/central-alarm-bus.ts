@@ -8,14 +8,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind } from './backup-events';
+import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
 import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePattern } from './private/alarm-patterns';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { RawPattern } from './private/job-patterns';
 import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
-import { ROLE_NAME, ROLE_NAME_EXPECTED } from './private/names';
+import { ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 
 const ACCOUNT_ID = /^\d{12}$/;

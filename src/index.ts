@@ -1,4 +1,5 @@
-export * from './backup-events';
+export * from './shared/backup-events';
+export * from './shared/findings';
 export * from './forwarding';
 export * from './backup-failure-rule';
 export * from './central-alarm-bus';

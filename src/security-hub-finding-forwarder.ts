@@ -10,46 +10,16 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind, BackupJobState } from './backup-events';
-import { SecurityHubForwarderFunction } from './forwarder/security-hub-forwarder-function';
+import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
+import { ENV, RATE_BUDGET, TELEMETRY } from './shared/contract';
+import { FindingAttribution, FindingSeverity } from './shared/findings';
+import { isFailureState, overridableSeverityKeys, SCAN_THREATS_KEY, severityKeyOf } from './shared/jobs';
+import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { anyFailurePattern, anySuccessPattern, NON_FAILURE_STATES, RawPattern } from './private/job-patterns';
+import { anyFailurePattern, anySuccessPattern, RawPattern } from './private/job-patterns';
 import { explainNag } from './private/nag';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
-
-/**
- * In whose account a finding is imported.
- */
-export enum FindingAttribution {
-  /**
-   * Import every finding as the forwarder's own account and Region. The source account and Region are in
-   * the title, the resources and the product fields. Nothing is needed in member accounts.
-   */
-  FORWARDER_ACCOUNT = 'FORWARDER_ACCOUNT',
-  /**
-   * Assume `memberRoleName` in the source account and import there, in the Region of the event, so that the
-   * finding belongs to the account whose backup failed. Deploy `SecurityHubFindingImporterRole` in every
-   * member account. Security Hub accepts a finding only from the account named in it.
-   */
-  SOURCE_ACCOUNT = 'SOURCE_ACCOUNT',
-}
-
-/**
- * Security Hub severity labels.
- */
-export enum FindingSeverity {
-  /** No issue, for information. */
-  INFORMATIONAL = 'INFORMATIONAL',
-  /** Does not require action on its own. */
-  LOW = 'LOW',
-  /** Should be addressed, not urgently. */
-  MEDIUM = 'MEDIUM',
-  /** Should be addressed as a priority. */
-  HIGH = 'HIGH',
-  /** Should be remediated immediately. */
-  CRITICAL = 'CRITICAL',
-}
 
 /**
  * A severity for the findings of one job kind and state, replacing the default.
@@ -192,8 +162,8 @@ export class SecurityHubFindingForwarder extends Construct {
     }
     const overrides = severityOverridesJson(owner, props.severityOverrides ?? []);
 
-    // Pacing: 2 concurrent batches x 5 calls/s = 10 calls/s, Security Hub's BatchImportFindings quota.
-    const maxConcurrency = 2;
+    // The rate budget (src/shared/contract.ts): containers x per-container pacing stays under Security Hub's quotas.
+    const maxConcurrency = RATE_BUDGET.MAX_CONCURRENCY;
     const timeout = Duration.minutes(2);
 
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
@@ -237,14 +207,13 @@ export class SecurityHubFindingForwarder extends Construct {
       timeout,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // The runtime's pacing defaults are the rate budget's: only what differs per installation is set here.
       environment: {
-        ATTRIBUTION_MODE: this.attribution,
-        ...(this.attribution === FindingAttribution.SOURCE_ACCOUNT ? { MEMBER_ROLE_NAME: memberRoleName } : {}),
-        SEVERITY_OVERRIDES: overrides,
-        REQUESTS_PER_SECOND: '5',
-        BURST: '10',
-        POWERTOOLS_SERVICE_NAME: 'security-hub-forwarder',
-        POWERTOOLS_METRICS_NAMESPACE: 'CdkBackupAlarms',
+        [ENV.ATTRIBUTION_MODE]: this.attribution,
+        ...(this.attribution === FindingAttribution.SOURCE_ACCOUNT ? { [ENV.MEMBER_ROLE_NAME]: memberRoleName } : {}),
+        [ENV.SEVERITY_OVERRIDES]: overrides,
+        POWERTOOLS_SERVICE_NAME: TELEMETRY.SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: TELEMETRY.METRICS_NAMESPACE,
       },
     });
     this.forwarderFunction = fn;
@@ -423,18 +392,14 @@ function severityOverridesJson(owner: string, overrides: SeverityOverride[]): st
     if (!Object.values(FindingSeverity).includes(o.severity)) {
       throw new Error(`${owner}: severityOverrides has severity '${o.severity}', expected one of ${Object.values(FindingSeverity).join(', ')}`);
     }
-    let key: string;
-    if (o.state === undefined) {
-      if (o.jobKind !== BackupJobKind.SCAN) {
-        throw new Error(`${owner}: severityOverrides entry for ${o.jobKind} has no state; only SCAN may leave it unset (scans that found threats)`);
-      }
-      key = `${BackupJobKind.SCAN}:${BackupEvents.SCAN_THREATS_FOUND}`;
-    } else {
-      const failures = BackupEvents.statesOf(o.jobKind).filter((s) => !NON_FAILURE_STATES.includes(s));
-      if (!failures.includes(o.state)) {
-        throw new Error(`${owner}: severityOverrides has state '${o.state}' for ${o.jobKind}, expected one of ${failures.join(', ')} (progress and success states have no severity)`);
-      }
-      key = `${o.jobKind}:${o.state}`;
+    if (o.state === undefined && o.jobKind !== BackupJobKind.SCAN) {
+      throw new Error(`${owner}: severityOverrides entry for ${o.jobKind} has no state; only SCAN may leave it unset (scans that found threats)`);
+    }
+    // The same keys the runtime reads (src/shared/jobs.ts), so a key accepted here is never refused there.
+    const key = o.state === undefined ? SCAN_THREATS_KEY : severityKeyOf(o.jobKind, o.state);
+    if (!overridableSeverityKeys().includes(key)) {
+      const failures = BackupEvents.statesOf(o.jobKind).filter(isFailureState);
+      throw new Error(`${owner}: severityOverrides has state '${o.state}' for ${o.jobKind}, expected one of ${failures.join(', ')} (progress and success states have no severity)`);
     }
     out[key] = o.severity;
   }

@@ -15,7 +15,7 @@ if ! .venv/moto/bin/python -c 'import moto.server, moto.securityhub' >/dev/null 
   echo "test:setup: moto server -> .venv/moto"
   rm -rf .venv/moto
   python3 -m venv .venv/moto
-  .venv/moto/bin/pip install --quiet --disable-pip-version-check -r test/forwarder/moto-requirements.txt
+  .venv/moto/bin/pip install --quiet --disable-pip-version-check -r test/runtime/moto-requirements.txt
 fi
 
 if ! .venv/cfn-lint/bin/cfn-lint --version 2>/dev/null | grep -q "$(sed -n 's/^cfn-lint==//p' test/lint/requirements.txt)"; then

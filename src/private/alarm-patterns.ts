@@ -1,4 +1,4 @@
-import { BackupEvents, BackupJobKind } from '../backup-events';
+import { BackupEvents, BackupJobKind } from '../shared/backup-events';
 import { anyFailurePattern, RawPattern } from './job-patterns';
 
 /** The `source` of AWS Organizations CloudTrail events (backup policy changes). */

@@ -1,4 +1,5 @@
-import { BackupEvents, BackupJobKind, BackupJobState } from '../backup-events';
+import { BackupEvents, BackupJobKind, BackupJobState } from '../shared/backup-events';
+import { NON_FAILURE_STATES } from '../shared/jobs';
 
 /** A raw EventBridge event pattern, as CloudFormation's `EventPattern` takes it. */
 export type RawPattern = { [key: string]: any };
@@ -14,17 +15,6 @@ export interface JobSelection {
   readonly excludeRestoreTesting?: boolean;
 }
 
-/**
- * States that say a job is still on its way or went well. The central side treats every other state as
- * a failure, so it alarms on whatever the member rules chose to forward without knowing their choice.
- */
-export const NON_FAILURE_STATES: BackupJobState[] = [
-  BackupJobState.CREATED,
-  BackupJobState.PENDING,
-  BackupJobState.RUNNING,
-  BackupJobState.ABORTING,
-  BackupJobState.COMPLETED,
-];
 
 /**
  * One pattern for the whole selection: a top-level `$or` with one branch per job kind, because the state
@@ -52,7 +42,7 @@ export function jobEventPattern(sel: JobSelection): RawPattern {
 export function anyFailurePattern(kinds: BackupJobKind[] = BackupEvents.ALL_JOB_KINDS): RawPattern {
   const branches: RawPattern[] = [];
   for (const kind of kinds) {
-    branches.push(branch(kind, { [BackupEvents.stateFieldOf(kind)]: [{ 'anything-but': NON_FAILURE_STATES }] }, {}));
+    branches.push(branch(kind, { [BackupEvents.stateFieldOf(kind)]: [{ 'anything-but': [...NON_FAILURE_STATES] }] }, {}));
     if (kind === BackupJobKind.SCAN) {
       branches.push(branch(kind, { scanResult: { scanResultStatus: [BackupEvents.SCAN_THREATS_FOUND] } }, {}));
     }

@@ -2,8 +2,9 @@ import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind } from '../backup-events';
+import { BackupEvents, BackupJobKind } from '../shared/backup-events';
 import { CONSOLE_HOSTS, consoleHostOf } from '../shared/console-links';
+import { JOBS, jobConsoleUrl } from '../shared/jobs';
 
 /** A plain-text input transformer: EventBridge fills `<name>` from `paths` and sends the text as is. */
 export interface TextTemplate {
@@ -15,19 +16,6 @@ export interface TextTemplate {
 export const MAX_TEMPLATE_LENGTH = 8192;
 /** The most variables an input transformer may define. */
 export const MAX_TEMPLATE_PATHS = 100;
-
-interface JobWording {
-  readonly noun: string;
-  readonly idField: string;
-  readonly consolePath: string;
-}
-
-const JOBS: Record<BackupJobKind, JobWording> = {
-  [BackupJobKind.BACKUP]: { noun: 'Backup job', idField: 'backupJobId', consolePath: 'jobs/backup/details/' },
-  [BackupJobKind.COPY]: { noun: 'Copy job', idField: 'copyJobId', consolePath: 'jobs/copy/details/' },
-  [BackupJobKind.RESTORE]: { noun: 'Restore job', idField: 'restoreJobId', consolePath: 'jobs/restore/details/' },
-  [BackupJobKind.SCAN]: { noun: 'Malware scan job', idField: 'scanJobId', consolePath: 'jobs/' },
-};
 
 /**
  * The email text for a failed job of one kind. The first line says what failed and where, so that it reads
@@ -49,7 +37,7 @@ export function jobFailureMessage(kind: BackupJobKind, consoleHost: string): Tex
   };
   const lines = [
     // The resource goes last: restore failures may carry none, and an empty end still reads.
-    `${w.noun} <state> in account <account>, <region> (job <jobId>): <resource>`,
+    `${w.noun.charAt(0).toUpperCase()}${w.noun.slice(1)} <state> in account <account>, <region> (job <jobId>): <resource>`,
     '',
     'Status message: <message>',
     'Resource type: <resourceType>',
@@ -75,7 +63,7 @@ export function jobFailureMessage(kind: BackupJobKind, consoleHost: string): Tex
   lines.push(
     'Time: <time>',
     '',
-    `Console: https://${consoleHost}/backup/home?region=<region>#/${w.consolePath}${kind === BackupJobKind.SCAN ? '' : '<jobId>'}`,
+    `Console: ${jobConsoleUrl(consoleHost, '<region>', kind, '<jobId>')}`,
     '',
     'Sent by cdk-backup-alarms from the central alarm bus.',
   );

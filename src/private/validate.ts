@@ -1,5 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { ORG_ID, ORG_ID_EXPECTED, ROLE_NAME, ROLE_NAME_EXPECTED } from './names';
+import { ORG_ID, ORG_ID_EXPECTED, ROLE_NAME, ROLE_NAME_EXPECTED } from '../shared/names';
 
 /** Misuse of a prop: `<owner>: <prop> must be <expected>, got '<value>'`. Tokens are never judged. */
 export function checkFormat(owner: string, prop: string, value: string | undefined, re: RegExp, expected: string): void {

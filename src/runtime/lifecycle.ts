@@ -23,12 +23,6 @@ import type { ImportTarget } from './attribution';
 import { backoffDelay, CallPolicy, classifyError, ImportItem } from './importer';
 import { SYSTEM_CLOCK } from './pacer';
 
-/**
- * Look-up pacing per container: 1 GetFindings call/s with a burst of 3. The construct runs at most 2
- * containers, so 2 calls/s stay under Security Hub's 3 requests/s per account and Region.
- */
-export const LOOKUP_PACING = { requestsPerSecond: 1, burst: 3 } as const;
-
 /** At most this many `Id` values per GetFindings filter. */
 export const MAX_IDS_PER_LOOKUP = 20;
 

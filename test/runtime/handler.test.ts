@@ -1,5 +1,5 @@
 /**
- * The real Lambda bundle (assets/forwarder/security-hub-forwarder.lambda/index.js) against the local Security
+ * The real Lambda bundle (assets/runtime/security-hub-forwarder.lambda/index.js) against the local Security
  * Hub and STS stand-ins, with SQS batches built from the documented AWS Backup example events.
  *
  * Every batch is checked for the forwarder's core promise: each record is either imported (or archived, or
@@ -8,7 +8,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CredentialRegistry, SecurityHubStandIn, SecurityHubStandInOptions, StsStandIn, TestCredentials } from './securityhub-standin';
 import { accountedFor, closingSuccess, Container, ensureBundle, fixture, fixtureNames, sqsEvent, variant } from './support';
-import { buildFinding, classify, JobOutcome, parseBackupEvent, parseRecordBody } from '../../src/forwarder/finding';
+import { parseBackupEvent, parseRecordBody } from '../../src/runtime/event';
+import { buildFinding } from '../../src/runtime/finding';
+import { classify, JobOutcome } from '../../src/runtime/severity';
 
 const FWD = '999999999999';
 const HOME_REGION = 'eu-west-1';

@@ -1,11 +1,11 @@
 /**
- * A token bucket that paces BatchImportFindings calls.
+ * A token bucket that paces calls to Security Hub.
  *
- * Security Hub throttles BatchImportFindings at 10 requests/s with a burst of 30 per account and Region,
- * shared by every caller in that account: this process, its sibling Lambda containers, other integrations.
- * The default of 5 requests/s with a burst of 10 per process leaves room for a second container and for
- * the others; retries with back-off (importer.ts) absorb the rest.
+ * Security Hub throttles per account and Region, shared by every caller in that account: this process, its
+ * sibling Lambda containers, other integrations. The rate budget (src/shared/contract.ts) splits the quota
+ * between the containers; retries with back-off (importer.ts) absorb the rest.
  */
+import { RATE_BUDGET } from '../shared/contract';
 
 /** Time, injectable so tests can run the bucket without waiting. */
 export interface Clock {
@@ -23,16 +23,14 @@ export const SYSTEM_CLOCK: Clock = {
 
 /** Options of a `Pacer`. */
 export interface PacerOptions {
-  /** Sustained rate. @default 5 */
+  /** Sustained rate. @default RATE_BUDGET.IMPORTS_PER_SECOND */
   readonly requestsPerSecond?: number;
-  /** Requests that may go out at once after a quiet period. @default 10 */
+  /** Requests that may go out at once after a quiet period. @default RATE_BUDGET.IMPORT_BURST */
   readonly burst?: number;
   /** @default SYSTEM_CLOCK */
   readonly clock?: Clock;
 }
 
-export const DEFAULT_REQUESTS_PER_SECOND = 5;
-export const DEFAULT_BURST = 10;
 
 /**
  * Token bucket with reservations: each `acquire()` takes a token at once, letting the balance go negative,
@@ -47,8 +45,8 @@ export class Pacer {
   private last: number;
 
   constructor(options: PacerOptions = {}) {
-    this.rate = options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
-    this.burst = options.burst ?? DEFAULT_BURST;
+    this.rate = options.requestsPerSecond ?? RATE_BUDGET.IMPORTS_PER_SECOND;
+    this.burst = options.burst ?? RATE_BUDGET.IMPORT_BURST;
     if (!(Number.isFinite(this.rate) && this.rate > 0)) {
       throw new Error(`requestsPerSecond must be a positive number, got ${this.rate}`);
     }

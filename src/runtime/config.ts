@@ -14,14 +14,15 @@
  * Endpoints come from the SDK's own variables (`AWS_ENDPOINT_URL_SECURITYHUB`, `AWS_ENDPOINT_URL_STS`), the
  * Region from `AWS_REGION`, and logging from Powertools' (`POWERTOOLS_LOG_LEVEL`, ...).
  */
-import { AttributionMode } from './attribution';
-import { overridableSeverityKeys, SeverityLabel, SeverityOverrides } from './finding';
-import { DEFAULT_BURST, DEFAULT_REQUESTS_PER_SECOND } from './pacer';
-import { ROLE_NAME, ROLE_NAME_EXPECTED } from '../private/names';
+import { SeverityOverrides } from './severity';
+import { ENV, RATE_BUDGET } from '../shared/contract';
+import { FindingAttribution, FindingSeverity } from '../shared/findings';
+import { overridableSeverityKeys } from '../shared/jobs';
+import { ROLE_NAME, ROLE_NAME_EXPECTED } from '../shared/names';
 
 /** The validated configuration. */
 export interface ForwarderConfig {
-  readonly attributionMode: AttributionMode;
+  readonly attributionMode: FindingAttribution;
   readonly memberRoleName?: string;
   readonly severityOverrides: SeverityOverrides;
   readonly requestsPerSecond: number;
@@ -38,23 +39,23 @@ export class ConfigError extends Error {
 
 /** Reads and validates the configuration from environment variables. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ForwarderConfig {
-  const mode = (env.ATTRIBUTION_MODE ?? '').trim() || AttributionMode.FORWARDER_ACCOUNT;
-  if (!Object.values(AttributionMode).includes(mode as AttributionMode)) {
-    throw new ConfigError(`ATTRIBUTION_MODE is '${mode}', expected one of ${Object.values(AttributionMode).join(', ')}`);
+  const mode = (env[ENV.ATTRIBUTION_MODE] ?? '').trim() || FindingAttribution.FORWARDER_ACCOUNT;
+  if (!Object.values(FindingAttribution).includes(mode as FindingAttribution)) {
+    throw new ConfigError(`ATTRIBUTION_MODE is '${mode}', expected one of ${Object.values(FindingAttribution).join(', ')}`);
   }
-  const roleName = (env.MEMBER_ROLE_NAME ?? '').trim() || undefined;
-  if (mode === AttributionMode.SOURCE_ACCOUNT && roleName === undefined) {
+  const roleName = (env[ENV.MEMBER_ROLE_NAME] ?? '').trim() || undefined;
+  if (mode === FindingAttribution.SOURCE_ACCOUNT && roleName === undefined) {
     throw new ConfigError('MEMBER_ROLE_NAME is required when ATTRIBUTION_MODE is SOURCE_ACCOUNT: set it to the role name the forwarder assumes in each source account');
   }
   if (roleName !== undefined && !ROLE_NAME.test(roleName)) {
     throw new ConfigError(`MEMBER_ROLE_NAME is '${roleName}', expected ${ROLE_NAME_EXPECTED}`);
   }
   return {
-    attributionMode: mode as AttributionMode,
+    attributionMode: mode as FindingAttribution,
     memberRoleName: roleName,
-    severityOverrides: parseSeverityOverrides(env.SEVERITY_OVERRIDES),
-    requestsPerSecond: positiveNumber('REQUESTS_PER_SECOND', env.REQUESTS_PER_SECOND, DEFAULT_REQUESTS_PER_SECOND, false),
-    burst: positiveNumber('BURST', env.BURST, DEFAULT_BURST, true),
+    severityOverrides: parseSeverityOverrides(env[ENV.SEVERITY_OVERRIDES]),
+    requestsPerSecond: positiveNumber(ENV.REQUESTS_PER_SECOND, env[ENV.REQUESTS_PER_SECOND], RATE_BUDGET.IMPORTS_PER_SECOND, false),
+    burst: positiveNumber(ENV.BURST, env[ENV.BURST], RATE_BUDGET.IMPORT_BURST, true),
   };
 }
 
@@ -62,8 +63,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
  * Parses `SEVERITY_OVERRIDES`: a JSON object from `KIND:STATE` (see `overridableSeverityKeys()`) to a severity
  * label. Unknown keys are errors, not ignored: a typo would otherwise silently keep the default.
  */
-export function parseSeverityOverrides(json: string | undefined): Map<string, SeverityLabel> {
-  const out = new Map<string, SeverityLabel>();
+export function parseSeverityOverrides(json: string | undefined): Map<string, FindingSeverity> {
+  const out = new Map<string, FindingSeverity>();
   if (json === undefined || json.trim() === '') return out;
   let parsed: unknown;
   try {
@@ -75,7 +76,7 @@ export function parseSeverityOverrides(json: string | undefined): Map<string, Se
     throw new ConfigError('SEVERITY_OVERRIDES must be a JSON object such as {"RESTORE:FAILED":"CRITICAL"}');
   }
   const keys = overridableSeverityKeys();
-  const labels = Object.values(SeverityLabel) as string[];
+  const labels = Object.values(FindingSeverity) as string[];
   for (const [key, value] of Object.entries(parsed)) {
     const k = key.trim().toUpperCase();
     if (!keys.includes(k)) {
@@ -85,7 +86,7 @@ export function parseSeverityOverrides(json: string | undefined): Map<string, Se
     if (!labels.includes(v)) {
       throw new ConfigError(`SEVERITY_OVERRIDES['${key}'] is ${JSON.stringify(value)}, expected one of ${labels.join(', ')}`);
     }
-    out.set(k, v as SeverityLabel);
+    out.set(k, v as FindingSeverity);
   }
   return out;
 }

@@ -10,16 +10,16 @@ export interface SecurityHubForwarderFunctionProps extends lambda.FunctionOption
 }
 
 /**
- * An AWS Lambda function which executes src/forwarder/security-hub-forwarder.
+ * An AWS Lambda function which executes src/runtime/security-hub-forwarder.
  */
 export class SecurityHubForwarderFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props?: SecurityHubForwarderFunctionProps) {
     super(scope, id, {
-      description: 'src/forwarder/security-hub-forwarder.lambda.ts',
+      description: 'src/runtime/security-hub-forwarder.lambda.ts',
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/forwarder/security-hub-forwarder.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/runtime/security-hub-forwarder.lambda')),
     });
     this.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
   }

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the Security Hub forwarder: prints figures, asserts nothing (tests never time anything).
  *
- *   TS_NODE_TRANSPILE_ONLY=1 npx ts-node --project tsconfig.dev.json test/forwarder/bench.ts
+ *   TS_NODE_TRANSPILE_ONLY=1 npx ts-node --project tsconfig.dev.json test/runtime/bench.ts
  *
  * 1. event -> finding: parse and build, per second.
  * 2. the real bundle against the local Security Hub stand-in (default quota 10/s, burst 30): one container,
@@ -11,7 +11,8 @@
  */
 import { CredentialRegistry, SecurityHubStandIn, SecurityHubStandInOptions } from './securityhub-standin';
 import { Container, fixture, sqsEvent, variant } from './support';
-import { buildFinding, parseBackupEvent } from '../../src/forwarder/finding';
+import { parseBackupEvent } from '../../src/runtime/event';
+import { buildFinding } from '../../src/runtime/finding';
 
 const FWD = '999999999999';
 const SOURCE = '111111111111';

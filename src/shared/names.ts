@@ -3,6 +3,8 @@
  * includes this file and must not pull in aws-cdk-lib.
  */
 
+/** A 12-digit AWS account id (AWS's documentation examples use 13 digits, which nothing accepts). */
+export const ACCOUNT_ID = /^\d{12}$/;
 /** An IAM role name: 1 to 64 of letters, digits and +=,.@_- . */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** What `ROLE_NAME` accepts, for error messages. */

@@ -5,7 +5,8 @@ import { AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } fro
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CredentialRegistry, SecurityHubStandIn, StsStandIn, TestCredentials } from './securityhub-standin';
 import { fixture, variant } from './support';
-import { buildFinding, parseBackupEvent } from '../../src/forwarder/finding';
+import { parseBackupEvent } from '../../src/runtime/event';
+import { buildFinding } from '../../src/runtime/finding';
 
 const HOME = '999999999999';
 const REGION = 'eu-west-1';

@@ -1,5 +1,5 @@
 import { FakeClock } from './fake-clock';
-import { Pacer } from '../../src/forwarder/pacer';
+import { Pacer } from '../../src/runtime/pacer';
 
 describe('Pacer (token bucket)', () => {
   test.each<[string, number, number, number, number[]]>([

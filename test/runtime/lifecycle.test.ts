@@ -1,5 +1,5 @@
 /**
- * The finding lifecycle (src/forwarder/lifecycle.ts), pure: what Security Hub holds decides CreatedAt,
+ * The finding lifecycle (src/runtime/lifecycle.ts), pure: what Security Hub holds decides CreatedAt,
  * FirstObservedAt and LastObservedAt, and whether a success has anything to close.
  *
  * Security Hub facts encoded here (Security Hub CSPM user guide, "BatchImportFindings for finding providers",
@@ -10,10 +10,11 @@
  */
 import { FakeClock } from './fake-clock';
 import { closingSuccess, fixture, variant } from './support';
-import { ImportTarget } from '../../src/forwarder/attribution';
-import { buildFinding, parseBackupEvent } from '../../src/forwarder/finding';
-import { ImportItem } from '../../src/forwarder/importer';
-import { findingKey, findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/forwarder/lifecycle';
+import { ImportTarget } from '../../src/runtime/attribution';
+import { ImportItem } from '../../src/runtime/importer';
+import { findingKey, findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/runtime/lifecycle';
+import { parseBackupEvent } from '../../src/runtime/event';
+import { buildFinding } from '../../src/runtime/finding';
 
 const ACCOUNT = '111122223333';
 const TARGET: ImportTarget = { partition: 'aws', accountId: ACCOUNT, region: 'us-west-2' };

@@ -103,9 +103,10 @@ export function fakeContext(account: string, region: string, timeoutMs = 60_000)
 // ---------------------------------------------------------------------------------------------------------
 
 /** Where projen's bundle task (and `ensureBundle`) writes the Lambda asset. */
-export const BUNDLE = path.join(ROOT, 'assets', 'forwarder', 'security-hub-forwarder.lambda', 'index.js');
-const ENTRY = path.join(ROOT, 'src', 'forwarder', 'security-hub-forwarder.lambda.ts');
-const SOURCES = [path.join(ROOT, 'src', 'forwarder'), path.join(ROOT, 'src', 'backup-events.ts'), path.join(ROOT, 'src', 'private', 'job-patterns.ts')];
+export const BUNDLE = path.join(ROOT, 'assets', 'runtime', 'security-hub-forwarder.lambda', 'index.js');
+const ENTRY = path.join(ROOT, 'src', 'runtime', 'security-hub-forwarder.lambda.ts');
+// The runtime imports nothing but itself and src/shared (an eslint rule holds that boundary).
+const SOURCES = [path.join(ROOT, 'src', 'runtime'), path.join(ROOT, 'src', 'shared')];
 
 function newestSourceMtime(): number {
   let newest = 0;

@@ -1,8 +1,7 @@
 import { fixture } from './support';
-import {
-  AssumedRole, AttributionMode, forwarderIdentity, importTargetFor, MemberCredentials, memberRoleArn, ROLE_SESSION_NAME,
-} from '../../src/forwarder/attribution';
-import { parseBackupEvent } from '../../src/forwarder/finding';
+import { AssumedRole, forwarderIdentity, importTargetFor, MemberCredentials, memberRoleArn, ROLE_SESSION_NAME } from '../../src/runtime/attribution';
+import { parseBackupEvent } from '../../src/runtime/event';
+import { FindingAttribution } from '../../src/shared/findings';
 
 describe('forwarder identity from the function ARN', () => {
   test.each<[string, string | undefined, { partition: string; accountId: string; region: string }]>([
@@ -24,11 +23,11 @@ describe('import target', () => {
   const ev = parseBackupEvent(fixture('backup-failed', '111122223333'));
 
   test('FORWARDER_ACCOUNT: always the forwarder\'s own account and Region', () => {
-    expect(importTargetFor(AttributionMode.FORWARDER_ACCOUNT, ev, self)).toEqual(self);
+    expect(importTargetFor(FindingAttribution.FORWARDER_ACCOUNT, ev, self)).toEqual(self);
   });
 
   test('SOURCE_ACCOUNT: the account and Region where the job ran', () => {
-    expect(importTargetFor(AttributionMode.SOURCE_ACCOUNT, ev, self)).toEqual({ partition: 'aws', accountId: '111122223333', region: 'us-west-2' });
+    expect(importTargetFor(FindingAttribution.SOURCE_ACCOUNT, ev, self)).toEqual({ partition: 'aws', accountId: '111122223333', region: 'us-west-2' });
   });
 
   test('member role ARN', () => {

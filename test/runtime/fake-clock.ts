@@ -1,4 +1,4 @@
-import { Clock } from '../../src/forwarder/pacer';
+import { Clock } from '../../src/runtime/pacer';
 
 /**
  * Virtual time: `sleep` records its duration and resolves at once, moving the clock to the sleeper's wake-up

@@ -12,13 +12,8 @@
  *   the job ran. Member accounts see their own findings, and a Security Hub administrator account
  *   aggregates them as usual; every member account and Region needs the role and Security Hub enabled.
  */
-import type { BackupJobEvent } from './finding';
-
-/** How findings are attributed. */
-export enum AttributionMode {
-  FORWARDER_ACCOUNT = 'FORWARDER_ACCOUNT',
-  SOURCE_ACCOUNT = 'SOURCE_ACCOUNT',
-}
+import type { BackupJobEvent } from './event';
+import { FindingAttribution } from '../shared/findings';
 
 /** An account and Region to import into, with the partition of its ARNs. */
 export interface ImportTarget {
@@ -39,8 +34,8 @@ export function forwarderIdentity(invokedFunctionArn: string, region?: string): 
 }
 
 /** Where the finding of `ev` is imported. */
-export function importTargetFor(mode: AttributionMode, ev: BackupJobEvent, self: ImportTarget): ImportTarget {
-  return mode === AttributionMode.SOURCE_ACCOUNT
+export function importTargetFor(mode: FindingAttribution, ev: BackupJobEvent, self: ImportTarget): ImportTarget {
+  return mode === FindingAttribution.SOURCE_ACCOUNT
     ? { partition: self.partition, accountId: ev.account, region: ev.region }
     : self;
 }

@@ -1,11 +1,10 @@
-import { AttributionMode } from '../../src/forwarder/attribution';
-import { loadConfig, parseSeverityOverrides } from '../../src/forwarder/config';
-import { SeverityLabel } from '../../src/forwarder/finding';
+import { loadConfig, parseSeverityOverrides } from '../../src/runtime/config';
+import { FindingAttribution, FindingSeverity } from '../../src/shared/findings';
 
 describe('environment contract', () => {
   test('defaults', () => {
     expect(loadConfig({})).toEqual({
-      attributionMode: AttributionMode.FORWARDER_ACCOUNT,
+      attributionMode: FindingAttribution.FORWARDER_ACCOUNT,
       memberRoleName: undefined,
       severityOverrides: new Map(),
       requestsPerSecond: 5,
@@ -21,9 +20,9 @@ describe('environment contract', () => {
       REQUESTS_PER_SECOND: '2.5',
       BURST: '3',
     })).toEqual({
-      attributionMode: AttributionMode.SOURCE_ACCOUNT,
+      attributionMode: FindingAttribution.SOURCE_ACCOUNT,
       memberRoleName: 'BackupFindingsImporter',
-      severityOverrides: new Map([['RESTORE:FAILED', SeverityLabel.CRITICAL], ['SCAN:CANCELED', SeverityLabel.INFORMATIONAL]]),
+      severityOverrides: new Map([['RESTORE:FAILED', FindingSeverity.CRITICAL], ['SCAN:CANCELED', FindingSeverity.INFORMATIONAL]]),
       requestsPerSecond: 2.5,
       burst: 3,
     });
@@ -48,7 +47,7 @@ describe('environment contract', () => {
 
   test('blank values mean the default', () => {
     expect(loadConfig({ ATTRIBUTION_MODE: ' ', SEVERITY_OVERRIDES: '', REQUESTS_PER_SECOND: '', BURST: ' ' })).toMatchObject({
-      attributionMode: AttributionMode.FORWARDER_ACCOUNT, requestsPerSecond: 5, burst: 10,
+      attributionMode: FindingAttribution.FORWARDER_ACCOUNT, requestsPerSecond: 5, burst: 10,
     });
     expect(parseSeverityOverrides(undefined).size).toBe(0);
   });

@@ -1,10 +1,13 @@
 import { validateFinding } from './securityhub-standin';
 import { fixture, fixtureNames, variant } from './support';
-import { BackupJobKind } from '../../src/backup-events';
-import {
-  buildFinding, classify, DEFAULT_SEVERITIES, dropBlank, FindingDestination, findingIdOf, JobOutcome, LIMITS, MalformedEventError,
-  overridableSeverityKeys, parseBackupEvent, parseRecordBody, resourceKeyOf, SeverityLabel, truncate, typesOf, unquote,
-} from '../../src/forwarder/finding';
+import { BackupJobKind } from '../../src/shared/backup-events';
+import { dropBlank, LIMITS, truncate } from '../../src/runtime/asff';
+import { MalformedEventError, parseBackupEvent, parseRecordBody, unquote } from '../../src/runtime/event';
+import { buildFinding, FindingDestination, typesOf } from '../../src/runtime/finding';
+import { findingIdOf, resourceKeyOf } from '../../src/runtime/identity';
+import { classify, DEFAULT_SEVERITIES, JobOutcome } from '../../src/runtime/severity';
+import { FindingSeverity } from '../../src/shared/findings';
+import { overridableSeverityKeys } from '../../src/shared/jobs';
 
 const ACCOUNT = '111122223333';
 const DEST: FindingDestination = { partition: 'aws', accountId: '999999999999', region: 'eu-west-1' };
@@ -21,35 +24,35 @@ function malformedReason(f: () => unknown): string | undefined {
 
 describe('every documented example event', () => {
   // What each example becomes once its 13-digit example account is replaced by a real 12-digit one.
-  const expected: Record<string, [string, SeverityLabel | undefined, string | undefined]> = {
-    'backup-aborted': ['FAILURE', SeverityLabel.MEDIUM, 'ACTIVE'],
-    'backup-completed': ['SUCCESS', SeverityLabel.INFORMATIONAL, 'ARCHIVED'],
-    'backup-completed-with-issues': ['SUCCESS', SeverityLabel.INFORMATIONAL, 'ARCHIVED'],
+  const expected: Record<string, [string, FindingSeverity | undefined, string | undefined]> = {
+    'backup-aborted': ['FAILURE', FindingSeverity.MEDIUM, 'ACTIVE'],
+    'backup-completed': ['SUCCESS', FindingSeverity.INFORMATIONAL, 'ARCHIVED'],
+    'backup-completed-with-issues': ['SUCCESS', FindingSeverity.INFORMATIONAL, 'ARCHIVED'],
     'backup-created': ['IN_PROGRESS', undefined, undefined],
-    'backup-expired': ['FAILURE', SeverityLabel.HIGH, 'ACTIVE'],
-    'backup-failed': ['FAILURE', SeverityLabel.HIGH, 'ACTIVE'],
-    'backup-partial': ['FAILURE', SeverityLabel.MEDIUM, 'ACTIVE'],
+    'backup-expired': ['FAILURE', FindingSeverity.HIGH, 'ACTIVE'],
+    'backup-failed': ['FAILURE', FindingSeverity.HIGH, 'ACTIVE'],
+    'backup-partial': ['FAILURE', FindingSeverity.MEDIUM, 'ACTIVE'],
     'backup-pending': ['IN_PROGRESS', undefined, undefined],
     'backup-running': ['IN_PROGRESS', undefined, undefined],
-    'copy-completed': ['SUCCESS', SeverityLabel.INFORMATIONAL, 'ARCHIVED'],
+    'copy-completed': ['SUCCESS', FindingSeverity.INFORMATIONAL, 'ARCHIVED'],
     'copy-created': ['IN_PROGRESS', undefined, undefined],
-    'copy-failed': ['FAILURE', SeverityLabel.MEDIUM, 'ACTIVE'],
-    'copy-partial': ['FAILURE', SeverityLabel.LOW, 'ACTIVE'],
+    'copy-failed': ['FAILURE', FindingSeverity.MEDIUM, 'ACTIVE'],
+    'copy-partial': ['FAILURE', FindingSeverity.LOW, 'ACTIVE'],
     'copy-running': ['IN_PROGRESS', undefined, undefined],
-    'restore-aborted': ['FAILURE', SeverityLabel.MEDIUM, 'ACTIVE'],
-    'restore-completed': ['SUCCESS', SeverityLabel.INFORMATIONAL, 'ARCHIVED'],
+    'restore-aborted': ['FAILURE', FindingSeverity.MEDIUM, 'ACTIVE'],
+    'restore-completed': ['SUCCESS', FindingSeverity.INFORMATIONAL, 'ARCHIVED'],
     'restore-created': ['IN_PROGRESS', undefined, undefined],
-    'restore-failed': ['FAILURE', SeverityLabel.HIGH, 'ACTIVE'],
-    'restore-failed-restore-testing': ['FAILURE', SeverityLabel.HIGH, 'ACTIVE'],
-    'restore-failed-with-vault': ['FAILURE', SeverityLabel.HIGH, 'ACTIVE'],
+    'restore-failed': ['FAILURE', FindingSeverity.HIGH, 'ACTIVE'],
+    'restore-failed-restore-testing': ['FAILURE', FindingSeverity.HIGH, 'ACTIVE'],
+    'restore-failed-with-vault': ['FAILURE', FindingSeverity.HIGH, 'ACTIVE'],
     'restore-pending': ['IN_PROGRESS', undefined, undefined],
     'restore-running': ['IN_PROGRESS', undefined, undefined],
-    'scan-canceled': ['FAILURE', SeverityLabel.LOW, 'ACTIVE'],
-    'scan-completed-no-threats': ['SUCCESS', SeverityLabel.INFORMATIONAL, 'ARCHIVED'],
-    'scan-completed-threats': ['FAILURE', SeverityLabel.CRITICAL, 'ACTIVE'],
-    'scan-completed_with_issues': ['FAILURE', SeverityLabel.LOW, 'ACTIVE'],
+    'scan-canceled': ['FAILURE', FindingSeverity.LOW, 'ACTIVE'],
+    'scan-completed-no-threats': ['SUCCESS', FindingSeverity.INFORMATIONAL, 'ARCHIVED'],
+    'scan-completed-threats': ['FAILURE', FindingSeverity.CRITICAL, 'ACTIVE'],
+    'scan-completed_with_issues': ['FAILURE', FindingSeverity.LOW, 'ACTIVE'],
     'scan-created': ['IN_PROGRESS', undefined, undefined],
-    'scan-failed': ['FAILURE', SeverityLabel.MEDIUM, 'ACTIVE'],
+    'scan-failed': ['FAILURE', FindingSeverity.MEDIUM, 'ACTIVE'],
     'scan-running': ['IN_PROGRESS', undefined, undefined],
   };
   const jobEvents = fixtureNames().filter((n) => /^(backup|copy|restore|scan)-/.test(n) && !/^backup-(vault|plan)-/.test(n));
@@ -155,7 +158,7 @@ describe('defensive parsing of loose payloads', () => {
   test('an unknown future state is a failure with the default MEDIUM severity', () => {
     const ev = parseBackupEvent(variant(fixture('backup-failed', ACCOUNT), {}, { state: 'SOMETHING_NEW' }));
     expect(classify(ev).outcome).toBe(JobOutcome.FAILURE);
-    expect(buildFinding(ev, DEST)!.Severity!.Label).toBe(SeverityLabel.MEDIUM);
+    expect(buildFinding(ev, DEST)!.Severity!.Label).toBe(FindingSeverity.MEDIUM);
   });
 });
 
@@ -254,10 +257,10 @@ describe('severity', () => {
     expect(overridableSeverityKeys().sort()).toEqual([...DEFAULT_SEVERITIES.keys()].sort());
   });
 
-  test.each<[string, Record<string, SeverityLabel>, SeverityLabel]>([
-    ['default', {}, SeverityLabel.HIGH],
-    ['overridden', { 'RESTORE:FAILED': SeverityLabel.CRITICAL }, SeverityLabel.CRITICAL],
-    ['another key overridden', { 'BACKUP:FAILED': SeverityLabel.LOW }, SeverityLabel.HIGH],
+  test.each<[string, Record<string, FindingSeverity>, FindingSeverity]>([
+    ['default', {}, FindingSeverity.HIGH],
+    ['overridden', { 'RESTORE:FAILED': FindingSeverity.CRITICAL }, FindingSeverity.CRITICAL],
+    ['another key overridden', { 'BACKUP:FAILED': FindingSeverity.LOW }, FindingSeverity.HIGH],
   ])('restore FAILED, %s', (_name, overrides, label) => {
     const f = buildFinding(restore, DEST, new Map(Object.entries(overrides)))!;
     expect(f.Severity).toEqual({ Label: label, Original: label });
@@ -266,13 +269,13 @@ describe('severity', () => {
 
   test('SCAN:THREATS_FOUND overrides a threat whatever the scan state', () => {
     const scan = parseBackupEvent(variant(fixture('scan-completed-threats', ACCOUNT), {}, { state: 'COMPLETED_WITH_ISSUES' }));
-    expect(buildFinding(scan, DEST)!.Severity!.Label).toBe(SeverityLabel.CRITICAL);
-    expect(buildFinding(scan, DEST, new Map([['SCAN:THREATS_FOUND', SeverityLabel.HIGH]]))!.Severity!.Label).toBe(SeverityLabel.HIGH);
+    expect(buildFinding(scan, DEST)!.Severity!.Label).toBe(FindingSeverity.CRITICAL);
+    expect(buildFinding(scan, DEST, new Map([['SCAN:THREATS_FOUND', FindingSeverity.HIGH]]))!.Severity!.Label).toBe(FindingSeverity.HIGH);
   });
 
   test('a success is INFORMATIONAL whatever the overrides', () => {
     const ok = parseBackupEvent(fixture('restore-completed', ACCOUNT));
-    expect(buildFinding(ok, DEST, new Map([['RESTORE:FAILED', SeverityLabel.CRITICAL]]))!.Severity!.Label).toBe(SeverityLabel.INFORMATIONAL);
+    expect(buildFinding(ok, DEST, new Map([['RESTORE:FAILED', FindingSeverity.CRITICAL]]))!.Severity!.Label).toBe(FindingSeverity.INFORMATIONAL);
   });
 });
 

@@ -16,7 +16,7 @@
  *
  * The test starts moto's server itself, on 127.0.0.1 and a free port, with the Python of `MOTO_PYTHON` (CI
  * sets it to a virtual environment's interpreter) or else `python3`, and stops it at the end. Nothing here
- * calls AWS. moto must be installed: `pip install -r test/forwarder/moto-requirements.txt`; without it the
+ * calls AWS. moto must be installed: `pip install -r test/runtime/moto-requirements.txt`; without it the
  * test fails (it is not skipped).
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
@@ -26,7 +26,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { accountedFor, closingSuccess, Container, ensureBundle, fixture, sqsEvent } from './support';
-import { buildFinding, parseBackupEvent, productArnOf } from '../../src/forwarder/finding';
+import { parseBackupEvent } from '../../src/runtime/event';
+import { buildFinding } from '../../src/runtime/finding';
+import { productArnOf } from '../../src/runtime/identity';
 
 /** moto's default account: every access key that moto did not issue itself is this account's. */
 const ACCOUNT = '123456789012';

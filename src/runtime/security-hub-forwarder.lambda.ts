@@ -23,21 +23,24 @@ import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } fro
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { AttributionMode, forwarderIdentity, importTargetFor, ImportTarget, MemberCredentials } from './attribution';
+import { forwarderIdentity, importTargetFor, ImportTarget, MemberCredentials } from './attribution';
 import { loadConfig } from './config';
-import { buildFinding, MalformedEventError, parseRecordBody } from './finding';
+import { MalformedEventError, parseRecordBody } from './event';
+import { buildFinding } from './finding';
 import { ImportItem, importFindings, ImportStatus, SendBatch } from './importer';
-import { findOpenFindings, LOOKUP_PACING, LookupOpenFindings, reconcile } from './lifecycle';
+import { findOpenFindings, LookupOpenFindings, reconcile } from './lifecycle';
 import { Pacer } from './pacer';
+import { RATE_BUDGET, TELEMETRY } from '../shared/contract';
+import { FindingAttribution } from '../shared/findings';
 
-const SERVICE = 'security-hub-forwarder';
 /** Stop starting calls this long before the Lambda times out, so the response still gets out. */
 const SAFETY_MARGIN_MS = 5_000;
 
 // Cold start: a configuration mistake throws here, before any message is taken as handled.
 const config = loadConfig(process.env);
-const logger = new Logger({ serviceName: SERVICE });
-const metrics = new Metrics({ namespace: 'CdkBackupAlarms', serviceName: SERVICE });
+// Names from the contract: the construct sets the same service name and namespace for Powertools.
+const logger = new Logger({ serviceName: TELEMETRY.SERVICE_NAME });
+const metrics = new Metrics({ namespace: TELEMETRY.METRICS_NAMESPACE, serviceName: TELEMETRY.SERVICE_NAME });
 
 // Once per container, reused by every invocation: clients (and their connections), pacers, credentials.
 const CLIENT_OPTIONS = {
@@ -80,7 +83,7 @@ async function securityHubFor(target: ImportTarget, self: ImportTarget): Promise
   const key = `${target.accountId}|${target.region}`;
   let members: MemberCredentials | undefined;
   // The forwarder's own account needs no member role: its own credentials are that account's.
-  if (config.attributionMode === AttributionMode.SOURCE_ACCOUNT && target.accountId !== self.accountId) {
+  if (config.attributionMode === FindingAttribution.SOURCE_ACCOUNT && target.accountId !== self.accountId) {
     members = membersOf(target.partition);
     // Cached after the first call; an AssumeRole failure surfaces here as the error of this call.
     await members.get(target.accountId);
@@ -128,7 +131,7 @@ function pacerFor(target: ImportTarget): Pacer {
 }
 
 function lookupPacerFor(target: ImportTarget): Pacer {
-  return pacerOf(`lookup|${target.accountId}|${target.region}`, LOOKUP_PACING);
+  return pacerOf(`lookup|${target.accountId}|${target.region}`, { requestsPerSecond: RATE_BUDGET.LOOKUPS_PER_SECOND, burst: RATE_BUDGET.LOOKUP_BURST });
 }
 
 function pacerOf(key: string, options: { requestsPerSecond: number; burst: number }): Pacer {
