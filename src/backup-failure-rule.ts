@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
 import { CentralBusForwardingOptions } from './forwarding';
 import { BusForwarder } from './private/bus-forwarder';
-import { jobEventPattern } from './private/job-patterns';
+import { jobEventPattern } from './private/patterns';
 import { checkEach } from './private/validate';
 
 /**

@@ -5,51 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CentralBusForwardingOptions } from './forwarding';
-import { ORGANIZATIONS_SOURCE } from './private/alarm-patterns';
 import { BusForwarder } from './private/bus-forwarder';
-import { RawPattern } from './private/job-patterns';
-
-/**
- * AWS Organizations events about backup policies. The values are the CloudTrail event names.
- */
-export enum BackupPolicyEvent {
-  /** A policy was created (`requestParameters.type` tells the policy type). */
-  CREATE_POLICY = 'CreatePolicy',
-  /** A policy was changed (`responseElements.policy.policySummary.type` tells the type). */
-  UPDATE_POLICY = 'UpdatePolicy',
-  /** A policy was deleted. The event carries only the policy id. */
-  DELETE_POLICY = 'DeletePolicy',
-  /** A policy was attached to a root, OU or account. The event carries only the policy id. */
-  ATTACH_POLICY = 'AttachPolicy',
-  /** A policy was detached from a root, OU or account. The event carries only the policy id. */
-  DETACH_POLICY = 'DetachPolicy',
-  /** A policy type was enabled in a root. */
-  ENABLE_POLICY_TYPE = 'EnablePolicyType',
-  /** A policy type was disabled in a root: every backup policy stops applying. */
-  DISABLE_POLICY_TYPE = 'DisablePolicyType',
-  /** An account's effective backup policy became invalid (it keeps its last valid plan) or valid again. */
-  EFFECTIVE_POLICY_VALIDATION = 'EffectivePolicyValidation',
-}
-
-/**
- * What to do with the events that carry only a policy id, so that a pattern cannot tell a backup policy
- * from another type: DeletePolicy, AttachPolicy, DetachPolicy, and UpdatePolicy calls that failed.
- */
-export enum PolicyIdOnlyEvents {
-  /**
-   * Forward them all, whatever the policy type: nothing about a backup policy is lost, at the price of
-   * also hearing about other policy types (service control, tag, ... policies).
-   */
-  FORWARD_UNFILTERED = 'FORWARD_UNFILTERED',
-  /** Do not forward them: only events whose policy type is visible and is BACKUP_POLICY are forwarded. */
-  IGNORE = 'IGNORE',
-}
-
-/** The detail-types of CloudTrail events on EventBridge. */
-const API_CALL = 'AWS API Call via CloudTrail';
-const SERVICE_EVENT = 'AWS Service Event via CloudTrail';
-const BACKUP_POLICY = 'BACKUP_POLICY';
-const ID_ONLY = [BackupPolicyEvent.DELETE_POLICY, BackupPolicyEvent.ATTACH_POLICY, BackupPolicyEvent.DETACH_POLICY];
+import { memberPolicyPattern } from './private/patterns';
+import { BackupPolicyEvent, PolicyIdOnlyEvents } from './shared/policy-events';
 
 /**
  * Properties of a `BackupPolicyChangeRule`.
@@ -133,7 +91,7 @@ export class BackupPolicyChangeRule extends Construct {
       throw new Error(`${owner}: policyIdOnlyEvents is '${idOnly}', expected one of ${Object.values(PolicyIdOnlyEvents).join(', ')}`);
     }
     this.policyEvents = [...new Set(chosen)];
-    const pattern = policyChangePattern(this.policyEvents, idOnly === PolicyIdOnlyEvents.FORWARD_UNFILTERED);
+    const pattern = memberPolicyPattern(this.policyEvents, idOnly === PolicyIdOnlyEvents.FORWARD_UNFILTERED);
     if (pattern === undefined) {
       throw new Error(`${owner}: policyEvents [${this.policyEvents.join(', ')}] carry only a policy id and policyIdOnlyEvents is IGNORE, so nothing would ever match`);
     }
@@ -149,43 +107,4 @@ export class BackupPolicyChangeRule extends Construct {
     this.deadLetterAlarm = forwarder.deadLetterAlarm;
     this.centralBus = forwarder.centralBus;
   }
-}
-
-/** One pattern with a branch per place where the policy type is visible, or undefined if nothing can match. */
-function policyChangePattern(chosen: BackupPolicyEvent[], forwardIdOnly: boolean): RawPattern | undefined {
-  const has = (e: BackupPolicyEvent) => chosen.includes(e);
-  const api = (detail: RawPattern) => ({ 'detail-type': [API_CALL], 'detail': { eventSource: ['organizations.amazonaws.com'], ...detail } });
-  const branches: RawPattern[] = [];
-  if (has(BackupPolicyEvent.CREATE_POLICY)) {
-    branches.push(api({ eventName: [BackupPolicyEvent.CREATE_POLICY], requestParameters: { type: [BACKUP_POLICY] } }));
-  }
-  if (has(BackupPolicyEvent.UPDATE_POLICY)) {
-    branches.push(api({ eventName: [BackupPolicyEvent.UPDATE_POLICY], responseElements: { policy: { policySummary: { type: [BACKUP_POLICY] } } } }));
-    if (forwardIdOnly) {
-      // A failed UpdatePolicy has no response, hence no type: an attempt to weaken a policy is news too.
-      branches.push(api({ eventName: [BackupPolicyEvent.UPDATE_POLICY], errorCode: [{ exists: true }] }));
-    }
-  }
-  const typeEvents = [BackupPolicyEvent.ENABLE_POLICY_TYPE, BackupPolicyEvent.DISABLE_POLICY_TYPE].filter(has);
-  if (typeEvents.length > 0) {
-    branches.push(api({ eventName: typeEvents, requestParameters: { policyType: [BACKUP_POLICY] } }));
-  }
-  const idOnly = ID_ONLY.filter(has);
-  if (forwardIdOnly && idOnly.length > 0) {
-    branches.push(api({ eventName: idOnly }));
-  }
-  if (has(BackupPolicyEvent.EFFECTIVE_POLICY_VALIDATION)) {
-    branches.push({
-      'detail-type': [SERVICE_EVENT],
-      'detail': {
-        eventSource: ['organizations.amazonaws.com'],
-        eventName: [BackupPolicyEvent.EFFECTIVE_POLICY_VALIDATION],
-        serviceEventDetails: { policyType: [BACKUP_POLICY] },
-      },
-    });
-  }
-  if (branches.length === 0) return undefined;
-  if (branches.length === 1) return { source: [ORGANIZATIONS_SOURCE], ...branches[0] };
-  const detailTypes = [...new Set(branches.flatMap((b) => b['detail-type'] as string[]))];
-  return { 'source': [ORGANIZATIONS_SOURCE], 'detail-type': detailTypes, '$or': branches };
 }

@@ -10,15 +10,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
-import { anyAlarmPattern, jobFailurePattern, otherEventsPattern, policyChangePattern } from './private/alarm-patterns';
+import { anyAlarmPattern, centralPolicyPattern, jobFailurePattern, otherEventsPattern, RawPattern } from './private/patterns';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { RawPattern } from './private/job-patterns';
 import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
-import { ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
+import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 
-const ACCOUNT_ID = /^\d{12}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** EventBridge refuses bus policies over 10 KB; keep a margin for the statements CloudFormation adds. */
 const MAX_POLICY_BYTES = 8 * 1024;
@@ -205,7 +203,7 @@ export class CentralAlarmBus extends Construct {
       `${pascal(kind)}JobFailures`, `AWS Backup ${kind.toLowerCase()} jobs that failed, from any account and Region`,
       jobFailurePattern(kind), jobFailureMessage(kind, consoleHost)));
     this.policyChangeRule = this.notificationRule('PolicyChanges', 'Changes to organization backup policies',
-      policyChangePattern(), policyChangeMessage(consoleHost));
+      centralPolicyPattern(), policyChangeMessage(consoleHost));
     this.otherEventsRule = this.notificationRule('OtherEvents', 'AWS Backup tampering signals and other forwarded events',
       otherEventsPattern(), otherEventMessage());
 
@@ -303,8 +301,8 @@ export class CentralAlarmBus extends Construct {
   private warnOnSecondHop(arn: string, id: string) {
     if (Token.isUnresolved(arn)) return;
     const stack = Stack.of(this);
-    const m = /^arn:[^:]+:events:([^:]+):(\d{12}):event-bus\//.exec(arn);
-    if (m && ((!Token.isUnresolved(stack.region) && m[1] !== stack.region) || (!Token.isUnresolved(stack.account) && m[2] !== stack.account))) {
+    const m = EVENT_BUS_ARN.exec(arn);
+    if (m && ((!Token.isUnresolved(stack.region) && m[2] !== stack.region) || (!Token.isUnresolved(stack.account) && m[3] !== stack.account))) {
       Annotations.of(this).addWarningV2(`cdk-backup-alarms:second-hop-${id}`,
         `addAlarmTarget('${id}'): ${arn} is an event bus in another account or Region; events that came to this bus from member accounts `
         + 'cannot be forwarded again (EventBridge allows one hop) and would end in the dead-letter queue. Use a target in this account and Region.');

@@ -1,5 +1,6 @@
 export * from './shared/backup-events';
 export * from './shared/findings';
+export { BackupPolicyEvent, PolicyIdOnlyEvents } from './shared/policy-events';
 export * from './forwarding';
 export * from './backup-failure-rule';
 export * from './central-alarm-bus';

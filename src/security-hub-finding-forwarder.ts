@@ -17,7 +17,7 @@ import { isFailureState, overridableSeverityKeys, SCAN_THREATS_KEY, severityKeyO
 import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { anyFailurePattern, anySuccessPattern, RawPattern } from './private/job-patterns';
+import { findingPattern } from './private/patterns';
 import { explainNag } from './private/nag';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
 
@@ -180,7 +180,7 @@ export class SecurityHubFindingForwarder extends Construct {
       eventBus: props.eventBus,
       description: 'AWS Backup job failures and completions, to Security Hub findings (cdk-backup-alarms)',
       // Only aws.backup job events: never Security Hub's own "Findings - Imported" events, which would loop.
-      eventPattern: failuresAndSuccesses() as events.EventPattern,
+      eventPattern: findingPattern() as events.EventPattern,
     });
     // The queue and the dead-letter queue admit exactly this rule (sqs:SendMessage, aws:SourceArn).
     allowRulesToSend(this, this.queue, this.rule.ruleArn);
@@ -375,12 +375,6 @@ export interface SecurityHubFindingImporterRoleProps {
    * @default SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME
    */
   readonly roleName?: string;
-}
-
-function failuresAndSuccesses(): RawPattern {
-  const f = anyFailurePattern();
-  const s = anySuccessPattern();
-  return { 'source': f.source, 'detail-type': f['detail-type'], '$or': [...f.$or, ...s.$or] };
 }
 
 function severityOverridesJson(owner: string, overrides: SeverityOverride[]): string {

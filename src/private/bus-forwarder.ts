@@ -9,8 +9,8 @@ import { CentralBusForwardingOptions } from '../forwarding';
 import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
 import { allowRulesToSend, deliveryConfig } from './delivery';
 import { checkRetryPolicy, checkRoleName } from './validate';
+import { EVENT_BUS_ARN } from '../shared/names';
 
-const BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
 
 /** Partitions whose Regions cannot send events to a bus in another Region. */
 const NO_CROSS_REGION_PARTITIONS = ['aws-cn'];
@@ -89,7 +89,7 @@ function resolveCentralBus(scope: Construct, props: BusForwarderProps): events.I
     throw new Error(`${props.owner}: centralBus or centralBusArn is required: the central event bus to forward to`);
   }
   const arn = props.centralBusArn;
-  if (!Token.isUnresolved(arn) && !BUS_ARN.test(arn)) {
+  if (!Token.isUnresolved(arn) && !EVENT_BUS_ARN.test(arn)) {
     throw new Error(`${props.owner}: centralBusArn must be an event bus ARN like arn:aws:events:eu-west-1:111111111111:event-bus/central, got '${arn}'`);
   }
   return events.EventBus.fromEventBusArn(scope, 'CentralBus', arn);
@@ -112,7 +112,7 @@ function checkNotSelf(stack: Stack, props: BusForwarderProps, central: events.IE
 
 function isDefaultBusOf(stack: Stack, busArn: string): boolean {
   if (Token.isUnresolved(busArn) || Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) return false;
-  const m = BUS_ARN.exec(busArn);
+  const m = EVENT_BUS_ARN.exec(busArn);
   return m !== null && m[2] === stack.region && m[3] === stack.account && m[4] === 'default';
 }
 

@@ -14,6 +14,7 @@
  */
 import type { BackupJobEvent } from './event';
 import { FindingAttribution } from '../shared/findings';
+import { ACCOUNT_ID } from '../shared/names';
 
 /** An account and Region to import into, with the partition of its ARNs. */
 export interface ImportTarget {
@@ -27,7 +28,7 @@ export function forwarderIdentity(invokedFunctionArn: string, region?: string): 
   // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
   const parts = (invokedFunctionArn ?? '').split(':');
   const [prefix, partition, service, arnRegion, accountId] = parts;
-  if (prefix !== 'arn' || service !== 'lambda' || !partition || !/^\d{12}$/.test(accountId ?? '') || !arnRegion) {
+  if (prefix !== 'arn' || service !== 'lambda' || !partition || !ACCOUNT_ID.test(accountId ?? '') || !arnRegion) {
     throw new Error(`cannot read the forwarder's account from invokedFunctionArn '${invokedFunctionArn}'`);
   }
   return { partition, accountId: accountId!, region: region || arnRegion };

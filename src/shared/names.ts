@@ -5,6 +5,8 @@
 
 /** A 12-digit AWS account id (AWS's documentation examples use 13 digits, which nothing accepts). */
 export const ACCOUNT_ID = /^\d{12}$/;
+/** An EventBridge event bus ARN: partition, Region, account and name captured. */
+export const EVENT_BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]{1,256})$/;
 /** An IAM role name: 1 to 64 of letters, digits and +=,.@_- . */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** What `ROLE_NAME` accepts, for error messages. */
