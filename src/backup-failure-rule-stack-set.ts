@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Aws, BootstraplessSynthesizer, CfnStackSet, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupFailureRule, BackupFailureRuleProps } from './backup-failure-rule';
+import { BackupFailureRule, BackupFailureRuleOptions } from './backup-failure-rule';
 
 /** CloudFormation's limit for an inline `TemplateBody`. */
 const MAX_TEMPLATE_BODY = 51_200;
@@ -34,12 +34,12 @@ export interface BackupFailureRuleStackSetProps {
   readonly regions: string[];
 
   /**
-   * Options of the rule in each account and Region. `centralBus`, `centralBusArn`, `eventBus`,
-   * `deadLetterQueue`, `alarmTopic` and `forwarderRoleName` cannot be given here (they are per account or set
-   * by this construct).
+   * Options of the rule in each account and Region: what it matches and how it retries. What names a
+   * resource of one account (bus, dead-letter queue, alarm topic) or the forwarding role is not an option
+   * here: this construct sets the central bus and the role names, each member creates its own queue.
    * @default - the `BackupFailureRule` defaults, with `forwardCompletions: true`
    */
-  readonly ruleProps?: BackupFailureRuleProps;
+  readonly ruleProps?: BackupFailureRuleOptions;
 
   /**
    * The forwarder role's name is this prefix and the Region (IAM names are global to an account, and one
@@ -121,11 +121,6 @@ export class BackupFailureRuleStackSet extends Construct {
       throw new Error(`${owner}: centralBusArn must be a literal ARN: it is written into the member template, which cannot refer to this stack`);
     }
     const ruleProps = props.ruleProps ?? {};
-    for (const key of ['centralBus', 'centralBusArn', 'eventBus', 'deadLetterQueue', 'alarmTopic', 'forwarderRoleName'] as const) {
-      if (ruleProps[key] !== undefined) {
-        throw new Error(`${owner}: ruleProps.${key} cannot be set: it is per account, or set by this construct`);
-      }
-    }
     const prefix = props.forwarderRoleNamePrefix ?? 'cdk-backup-alarms-forwarder';
     if (!Token.isUnresolved(prefix) && !/^[\w+=,.@-]{1,48}$/.test(prefix)) {
       throw new Error(`${owner}: forwarderRoleNamePrefix must be 1 to 48 of letters, digits and +=,.@_- (the Region is appended), got '${prefix}'`);
@@ -171,7 +166,7 @@ export class BackupFailureRuleStackSet extends Construct {
  * app writes into a private temporary folder that is removed at once, never into the user's `cdk.out` (an
  * `App` without `outdir` would honour `CDK_OUTDIR` and leave a stray template there for linters and scanners).
  */
-function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleProps, prefix: string): string {
+function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleOptions, prefix: string): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-backup-alarms-member-'));
   try {
     const app = new App({ analyticsReporting: false, outdir });

@@ -1,26 +1,16 @@
 import { Annotations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
-import { CentralBusForwardingOptions } from './forwarding';
-import { BusForwarder } from './private/bus-forwarder';
-import { jobEventPattern } from './private/patterns';
-import { checkEach } from './private/validate';
+import { CentralBusDeliveryOptions, CentralBusForwardingOptions, CentralBusForwardingRule } from './forwarding';
+import { jobEventPattern, RawPattern } from './private/patterns';
+import { checkEach, ownerOf } from './private/validate';
 
 /**
- * Properties of a `BackupFailureRule`.
+ * What a `BackupFailureRule` matches, and how it retries: the options that are the same in every account and
+ * Region (`BackupFailureRuleStackSet` takes exactly these).
  */
-export interface BackupFailureRuleProps extends CentralBusForwardingOptions {
-  /**
-   * The bus whose AWS Backup events the rule matches. AWS Backup sends its events only to the default bus
-   * of the account and Region where the job ran.
-   * @default - the account's default event bus
-   */
-  readonly eventBus?: events.IEventBus;
-
+export interface BackupFailureRuleOptions extends CentralBusDeliveryOptions {
   /**
    * The job kinds to watch.
    * @default - all: BACKUP, COPY, RESTORE and SCAN
@@ -92,6 +82,18 @@ export interface BackupFailureRuleProps extends CentralBusForwardingOptions {
 }
 
 /**
+ * Properties of a `BackupFailureRule`.
+ */
+export interface BackupFailureRuleProps extends BackupFailureRuleOptions, CentralBusForwardingOptions {
+  /**
+   * The bus whose AWS Backup events the rule matches. AWS Backup sends its events only to the default bus
+   * of the account and Region where the job ran.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+}
+
+/**
  * Catches failed, aborted, expired and partial AWS Backup jobs (backup, copy, restore and scan) on an
  * account's default event bus and forwards them to the central event bus.
  *
@@ -103,104 +105,90 @@ export interface BackupFailureRuleProps extends CentralBusForwardingOptions {
  *   centralBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms',
  * });
  */
-export class BackupFailureRule extends Construct {
-  /** The EventBridge rule. Add your own targets to it with `rule.addTarget()`. */
-  public readonly rule: events.Rule;
-  /** The role EventBridge uses to put events on the central bus; it may do nothing else. */
-  public readonly forwarderRole: iam.IRole;
-  /** The dead-letter queue of the forwarding target. */
-  public readonly deadLetterQueue: sqs.IQueue;
-  /** The alarm that fires when the dead-letter queue holds messages. */
-  public readonly deadLetterAlarm: cloudwatch.IAlarm;
-  /** The central bus the rule forwards to. */
-  public readonly centralBus: events.IEventBus;
+export class BackupFailureRule extends CentralBusForwardingRule {
   /** The job kinds the rule watches. */
   public readonly jobKinds: BackupJobKind[];
 
   constructor(scope: Construct, id: string, props: BackupFailureRuleProps) {
-    super(scope, id);
-    const owner = `BackupFailureRule '${this.node.path}'`;
-
-    const jobKinds = props.jobKinds ?? BackupEvents.ALL_JOB_KINDS;
-    if (jobKinds.length === 0) {
-      throw new Error(`${owner}: jobKinds is empty; list at least one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}, or leave it unset for all`);
-    }
-    for (const kind of jobKinds) {
-      if (!BackupEvents.ALL_JOB_KINDS.includes(kind)) {
-        throw new Error(`${owner}: jobKinds contains '${kind}', expected one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}`);
-      }
-    }
-    this.jobKinds = [...new Set(jobKinds)];
-
-    const given: Record<BackupJobKind, [string, BackupJobState[] | undefined]> = {
-      [BackupJobKind.BACKUP]: ['backupJobStates', props.backupJobStates],
-      [BackupJobKind.COPY]: ['copyJobStates', props.copyJobStates],
-      [BackupJobKind.RESTORE]: ['restoreJobStates', props.restoreJobStates],
-      [BackupJobKind.SCAN]: ['scanJobStates', props.scanJobStates],
-    };
-    const forwardScanThreats = props.forwardScanThreats ?? true;
-    const states = new Map<BackupJobKind, BackupJobState[]>();
-    for (const kind of BackupEvents.ALL_JOB_KINDS) {
-      const [propName, value] = given[kind];
-      if (!this.jobKinds.includes(kind)) {
-        if (value !== undefined) {
-          Annotations.of(this).addWarningV2('cdk-backup-alarms:unused-states',
-            `${propName} is set but jobKinds does not include ${kind}: those states are ignored`);
-        }
-        continue;
-      }
-      const valid = BackupEvents.statesOf(kind);
-      const chosen = value ?? BackupEvents.failureStatesOf(kind);
-      const noThreatBranch = kind !== BackupJobKind.SCAN || !forwardScanThreats;
-      if (chosen.length === 0 && noThreatBranch && !props.forwardCompletions) {
-        throw new Error(`${owner}: ${propName} is empty, so ${kind} jobs would never match; remove ${kind} from jobKinds instead`);
-      }
-      for (const state of chosen) {
-        if (!valid.includes(state)) {
-          throw new Error(`${owner}: ${propName} contains '${state}', which ${kind} jobs never report; expected some of ${valid.join(', ')}`);
-        }
-      }
-      states.set(kind, props.forwardCompletions ? [...chosen, BackupJobState.COMPLETED] : [...chosen]);
-    }
-
-    checkEach(owner, 'resourceTypes', props.resourceTypes, /^[A-Za-z0-9:._-]{1,100}$/, 'a resource type such as EBS or RDS');
-    checkEach(owner, 'backupVaultNames', props.backupVaultNames, /^[a-zA-Z0-9\-_.]{2,50}$/, 'a backup vault name (2 to 50 letters, digits, hyphens, underscores or dots)');
-
-    const pattern = jobEventPattern({
-      states,
-      scanThreatsFound: this.jobKinds.includes(BackupJobKind.SCAN) && forwardScanThreats,
-      resourceTypes: props.resourceTypes,
-      backupVaultNames: props.backupVaultNames,
-      excludeRestoreTesting: props.excludeRestoreTestingJobs,
-    });
-
-    // EventBridge's default quota for an event pattern is 2048 characters (it can be raised on request).
-    const patternLength = JSON.stringify(pattern).length;
-    if (patternLength > 2048) {
-      Annotations.of(this).addWarningV2('cdk-backup-alarms:pattern-size',
-        `the event pattern is ${patternLength} characters, over EventBridge's default quota of 2048: shorten backupVaultNames `
-        + `(${props.backupVaultNames?.length ?? 0}) or resourceTypes (${props.resourceTypes?.length ?? 0}), or have the quota raised before deploying`);
-    }
-
-    this.rule = new events.Rule(this, 'Rule', {
-      eventBus: props.eventBus,
-      description: props.description ?? truncate(`AWS Backup ${this.jobKinds.join('/').toLowerCase()} jobs that did not protect (cdk-backup-alarms)`, 512),
+    // The props are checked before the base creates anything.
+    const selection = selectJobs(ownerOf('BackupFailureRule', scope, id), props);
+    super(scope, id, {
+      ...props,
       // The pattern uses a top-level $or (the state lives in detail.state or detail.status), which the
       // EventPattern type cannot express; CloudFormation takes it as is.
-      eventPattern: pattern as events.EventPattern,
+      eventPattern: selection.pattern as events.EventPattern,
+      description: props.description ?? truncate(`AWS Backup ${selection.kinds.join('/').toLowerCase()} jobs that did not protect (cdk-backup-alarms)`, 512),
     });
-
-    const forwarder = new BusForwarder(this, 'Forwarder', {
-      ...props,
-      rule: this.rule,
-      sourceBus: props.eventBus,
-      owner,
-    });
-    this.forwarderRole = forwarder.role;
-    this.deadLetterQueue = forwarder.deadLetterQueue;
-    this.deadLetterAlarm = forwarder.deadLetterAlarm;
-    this.centralBus = forwarder.centralBus;
+    this.jobKinds = selection.kinds;
+    for (const [warningId, message] of selection.warnings) Annotations.of(this).addWarningV2(warningId, message);
   }
+}
+
+/** The job kinds, the pattern and the warnings of a rule's props; throws on a prop that cannot work. */
+function selectJobs(owner: string, props: BackupFailureRuleOptions): { kinds: BackupJobKind[]; pattern: RawPattern; warnings: Array<[string, string]> } {
+  const warnings: Array<[string, string]> = [];
+
+  const jobKinds = props.jobKinds ?? BackupEvents.ALL_JOB_KINDS;
+  if (jobKinds.length === 0) {
+    throw new Error(`${owner}: jobKinds is empty; list at least one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}, or leave it unset for all`);
+  }
+  for (const kind of jobKinds) {
+    if (!BackupEvents.ALL_JOB_KINDS.includes(kind)) {
+      throw new Error(`${owner}: jobKinds contains '${kind}', expected one of ${BackupEvents.ALL_JOB_KINDS.join(', ')}`);
+    }
+  }
+  const kinds = [...new Set(jobKinds)];
+
+  const given: Record<BackupJobKind, [string, BackupJobState[] | undefined]> = {
+    [BackupJobKind.BACKUP]: ['backupJobStates', props.backupJobStates],
+    [BackupJobKind.COPY]: ['copyJobStates', props.copyJobStates],
+    [BackupJobKind.RESTORE]: ['restoreJobStates', props.restoreJobStates],
+    [BackupJobKind.SCAN]: ['scanJobStates', props.scanJobStates],
+  };
+  const forwardScanThreats = props.forwardScanThreats ?? true;
+  const states = new Map<BackupJobKind, BackupJobState[]>();
+  for (const kind of BackupEvents.ALL_JOB_KINDS) {
+    const [propName, value] = given[kind];
+    if (!kinds.includes(kind)) {
+      if (value !== undefined) {
+        warnings.push(['cdk-backup-alarms:unused-states', `${propName} is set but jobKinds does not include ${kind}: those states are ignored`]);
+      }
+      continue;
+    }
+    const valid = BackupEvents.statesOf(kind);
+    const chosen = value ?? BackupEvents.failureStatesOf(kind);
+    const noThreatBranch = kind !== BackupJobKind.SCAN || !forwardScanThreats;
+    if (chosen.length === 0 && noThreatBranch && !props.forwardCompletions) {
+      throw new Error(`${owner}: ${propName} is empty, so ${kind} jobs would never match; remove ${kind} from jobKinds instead`);
+    }
+    for (const state of chosen) {
+      if (!valid.includes(state)) {
+        throw new Error(`${owner}: ${propName} contains '${state}', which ${kind} jobs never report; expected some of ${valid.join(', ')}`);
+      }
+    }
+    states.set(kind, props.forwardCompletions ? [...chosen, BackupJobState.COMPLETED] : [...chosen]);
+  }
+
+  checkEach(owner, 'resourceTypes', props.resourceTypes, /^[A-Za-z0-9:._-]{1,100}$/, 'a resource type such as EBS or RDS');
+  checkEach(owner, 'backupVaultNames', props.backupVaultNames, /^[a-zA-Z0-9\-_.]{2,50}$/, 'a backup vault name (2 to 50 letters, digits, hyphens, underscores or dots)');
+
+  const pattern = jobEventPattern({
+    states,
+    scanThreatsFound: kinds.includes(BackupJobKind.SCAN) && forwardScanThreats,
+    resourceTypes: props.resourceTypes,
+    backupVaultNames: props.backupVaultNames,
+    excludeRestoreTesting: props.excludeRestoreTestingJobs,
+  });
+
+  // EventBridge's default quota for an event pattern is 2048 characters (it can be raised on request).
+  const patternLength = JSON.stringify(pattern).length;
+  if (patternLength > 2048) {
+    warnings.push(['cdk-backup-alarms:pattern-size',
+      `the event pattern is ${patternLength} characters, over EventBridge's default quota of 2048: shorten backupVaultNames `
+      + `(${props.backupVaultNames?.length ?? 0}) or resourceTypes (${props.resourceTypes?.length ?? 0}), or have the quota raised before deploying`]);
+  }
+
+  return { kinds, pattern, warnings };
 }
 
 

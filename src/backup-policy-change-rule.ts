@@ -1,12 +1,9 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CentralBusForwardingOptions } from './forwarding';
-import { BusForwarder } from './private/bus-forwarder';
+import { CentralBusForwardingOptions, CentralBusForwardingRule } from './forwarding';
 import { memberPolicyPattern } from './private/patterns';
+import { ownerOf } from './private/validate';
 import { BackupPolicyEvent, PolicyIdOnlyEvents } from './shared/policy-events';
 
 /**
@@ -51,31 +48,17 @@ export interface BackupPolicyChangeRuleProps extends CentralBusForwardingOptions
  *   centralBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms',
  * });
  */
-export class BackupPolicyChangeRule extends Construct {
-  /** The EventBridge rule. Add your own targets to it with `rule.addTarget()`. */
-  public readonly rule: events.Rule;
-  /** The role EventBridge uses to put events on the central bus; it may do nothing else. */
-  public readonly forwarderRole: iam.IRole;
-  /** The dead-letter queue of the forwarding target. */
-  public readonly deadLetterQueue: sqs.IQueue;
-  /** The alarm that fires when the dead-letter queue holds messages. */
-  public readonly deadLetterAlarm: cloudwatch.IAlarm;
-  /** The central bus the rule forwards to. */
-  public readonly centralBus: events.IEventBus;
+export class BackupPolicyChangeRule extends CentralBusForwardingRule {
   /** The events the rule forwards. */
   public readonly policyEvents: BackupPolicyEvent[];
 
   constructor(scope: Construct, id: string, props: BackupPolicyChangeRuleProps) {
-    super(scope, id);
-    const owner = `BackupPolicyChangeRule '${this.node.path}'`;
-    const region = Stack.of(this).region;
-    if (Token.isUnresolved(region)) {
-      Annotations.of(this).addWarningV2('cdk-backup-alarms:policy-rule-region',
-        'The stack\'s Region is not known at synthesis: deploy it to us-east-1, the only Region where AWS Organizations sends its events.');
-    } else if (region !== 'us-east-1') {
+    // The props are checked before the base creates anything.
+    const owner = ownerOf('BackupPolicyChangeRule', scope, id);
+    const region = Stack.of(scope).region;
+    if (!Token.isUnresolved(region) && region !== 'us-east-1') {
       throw new Error(`${owner}: the stack is in ${region}, but AWS Organizations sends its CloudTrail events only to us-east-1; deploy this construct in a us-east-1 stack`);
     }
-
     const all = Object.values(BackupPolicyEvent);
     const chosen = props.policyEvents ?? all;
     if (chosen.length === 0) {
@@ -90,21 +73,21 @@ export class BackupPolicyChangeRule extends Construct {
     if (!Object.values(PolicyIdOnlyEvents).includes(idOnly)) {
       throw new Error(`${owner}: policyIdOnlyEvents is '${idOnly}', expected one of ${Object.values(PolicyIdOnlyEvents).join(', ')}`);
     }
-    this.policyEvents = [...new Set(chosen)];
-    const pattern = memberPolicyPattern(this.policyEvents, idOnly === PolicyIdOnlyEvents.FORWARD_UNFILTERED);
+    const policyEvents = [...new Set(chosen)];
+    const pattern = memberPolicyPattern(policyEvents, idOnly === PolicyIdOnlyEvents.FORWARD_UNFILTERED);
     if (pattern === undefined) {
-      throw new Error(`${owner}: policyEvents [${this.policyEvents.join(', ')}] carry only a policy id and policyIdOnlyEvents is IGNORE, so nothing would ever match`);
+      throw new Error(`${owner}: policyEvents [${policyEvents.join(', ')}] carry only a policy id and policyIdOnlyEvents is IGNORE, so nothing would ever match`);
     }
 
-    this.rule = new events.Rule(this, 'Rule', {
-      eventBus: props.eventBus,
-      description: props.description ?? 'Changes to AWS Organizations backup policies (cdk-backup-alarms)',
+    super(scope, id, {
+      ...props,
       eventPattern: pattern as events.EventPattern,
+      description: props.description ?? 'Changes to AWS Organizations backup policies (cdk-backup-alarms)',
     });
-    const forwarder = new BusForwarder(this, 'Forwarder', { ...props, rule: this.rule, sourceBus: props.eventBus, owner });
-    this.forwarderRole = forwarder.role;
-    this.deadLetterQueue = forwarder.deadLetterQueue;
-    this.deadLetterAlarm = forwarder.deadLetterAlarm;
-    this.centralBus = forwarder.centralBus;
+    this.policyEvents = policyEvents;
+    if (Token.isUnresolved(region)) {
+      Annotations.of(this).addWarningV2('cdk-backup-alarms:policy-rule-region',
+        'The stack\'s Region is not known at synthesis: deploy it to us-east-1, the only Region where AWS Organizations sends its events.');
+    }
   }
 }

@@ -1,16 +1,40 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CentralBusTarget } from './private/central-bus-target';
+
+/**
+ * How EventBridge retries delivery to the central bus: the part of the forwarding contract that is the same
+ * in every account and Region, so that a StackSet can set it for all of them.
+ */
+export interface CentralBusDeliveryOptions {
+  /**
+   * How many times EventBridge retries a failed delivery (0 to 185).
+   * @default 185
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long EventBridge keeps retrying an undelivered event (60 seconds to 24 hours).
+   * @default Duration.hours(24)
+   */
+  readonly maxEventAge?: Duration;
+}
 
 /**
  * Where and how a rule forwards the events it matches to the central event bus.
  *
- * Shared by `BackupFailureRule` and `BackupPolicyChangeRule`: the target goes through an IAM role that may
- * only `events:PutEvents` on the central bus (a bus policy that grants by organization id requires it), with
- * a retry policy and an encrypted SQS dead-letter queue watched by a CloudWatch alarm.
+ * The target goes through an IAM role that may only `events:PutEvents` on the central bus (a bus policy that
+ * grants by organization id requires it), with a retry policy and an encrypted SQS dead-letter queue watched
+ * by a CloudWatch alarm. The options that name resources of one account (`centralBus`, `deadLetterQueue`,
+ * `alarmTopic`) or that a rollout sets itself (`forwarderRoleName`) are here; the retry policy is in
+ * `CentralBusDeliveryOptions`.
  */
-export interface CentralBusForwardingOptions {
+export interface CentralBusForwardingOptions extends CentralBusDeliveryOptions {
   /**
    * The central event bus, as a construct (same app) or imported with `EventBus.fromEventBusArn()`.
    * Give exactly one of `centralBus` and `centralBusArn`.
@@ -33,18 +57,6 @@ export interface CentralBusForwardingOptions {
   readonly deadLetterQueue?: sqs.IQueue;
 
   /**
-   * How many times EventBridge retries a failed delivery (0 to 185).
-   * @default 185
-   */
-  readonly retryAttempts?: number;
-
-  /**
-   * How long EventBridge keeps retrying an undelivered event (60 seconds to 24 hours).
-   * @default Duration.hours(24)
-   */
-  readonly maxEventAge?: Duration;
-
-  /**
    * A fixed name for the forwarding role, so that the central bus policy can admit only roles of that name
    * (`CentralAlarmBus` prop `forwarderRoleNames`). Use the same name in every account and Region stack
    * (IAM is global: include the Region in the name if one account deploys the rule in several Regions).
@@ -57,4 +69,55 @@ export interface CentralBusForwardingOptions {
    * @default - the alarm is created without actions
    */
   readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Properties of a `CentralBusForwardingRule`: the rule's pattern, and where and how it forwards.
+ */
+export interface CentralBusForwardingRuleProps extends CentralBusForwardingOptions {
+  /** The event pattern of the rule. */
+  readonly eventPattern: events.EventPattern;
+
+  /** The description of the rule. */
+  readonly description: string;
+
+  /**
+   * The bus the rule listens on. AWS Backup and AWS Organizations send their events to the default bus.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+}
+
+/**
+ * A rule that forwards the events it matches to the central event bus, with the forwarding contract written
+ * once: an EventBridge role that may only `events:PutEvents` on the central bus (trusted by EventBridge for
+ * this account only), EventBridge's retry policy, an encrypted dead-letter queue that admits only this rule,
+ * and an alarm on that queue. The base of `BackupFailureRule` and `BackupPolicyChangeRule`.
+ */
+export abstract class CentralBusForwardingRule extends Construct {
+  /** The EventBridge rule. */
+  public readonly rule: events.Rule;
+  /** The role EventBridge assumes to put the matched events on the central bus (not a Lambda role). */
+  public readonly forwarderRole: iam.IRole;
+  /** The dead-letter queue of the forwarding target. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The alarm on the dead-letter queue. */
+  public readonly deadLetterAlarm: cloudwatch.IAlarm;
+  /** The central bus the events are forwarded to. */
+  public readonly centralBus: events.IEventBus;
+
+  protected constructor(scope: Construct, id: string, props: CentralBusForwardingRuleProps) {
+    super(scope, id);
+    const owner = `${this.constructor.name} '${this.node.path}'`;
+    this.rule = new events.Rule(this, 'Rule', {
+      eventBus: props.eventBus,
+      description: props.description,
+      eventPattern: props.eventPattern,
+    });
+    const target = new CentralBusTarget(this, 'Forwarder', { ...props, rule: this.rule, sourceBus: props.eventBus, owner });
+    this.forwarderRole = target.role;
+    this.deadLetterQueue = target.deadLetterQueue;
+    this.deadLetterAlarm = target.deadLetterAlarm;
+    this.centralBus = target.centralBus;
+  }
 }

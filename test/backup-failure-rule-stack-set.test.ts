@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller } from '../src';
 
@@ -50,12 +51,28 @@ test.each<[string, Partial<BackupFailureRuleStackSetProps>, RegExp]>([
   ['bad OU', { organizationalUnitIds: ['Production'] }, /organizationalUnitIds contains 'Production'/],
   ['no Regions', { regions: [] }, /regions is empty/],
   ['bad Region', { regions: ['Ireland'] }, /regions contains 'Ireland', expected a Region name/],
-  ['per-account prop', { ruleProps: { forwarderRoleName: 'x' } }, /ruleProps.forwarderRoleName cannot be set/],
   ['bad rule prop', { ruleProps: { jobKinds: [] } }, /jobKinds is empty/],
   ['bad percentage', { maxConcurrentPercentage: 0 }, /maxConcurrentPercentage must be a whole percentage \(1 to 100\), got 0/],
   ['bad prefix', { forwarderRoleNamePrefix: 'has space' }, /forwarderRoleNamePrefix must be 1 to 48/],
 ])('refuses %s', (_n, props, message) => {
   expect(() => synth(props)).toThrow(message);
+});
+
+test('per-account and rollout-set props are refused by the type of ruleProps, not at run time', () => {
+  const refused: Array<BackupFailureRuleStackSetProps['ruleProps']> = [
+    // @ts-expect-error the stack set sets the role names itself
+    { forwarderRoleName: 'x' },
+    // @ts-expect-error the stack set sets the central bus itself
+    { centralBusArn: CENTRAL },
+    // @ts-expect-error each member creates its own dead-letter queue
+    { deadLetterQueue: undefined as unknown as sqs.IQueue },
+    // @ts-expect-error AWS Backup events arrive on the default bus
+    { eventBus: undefined },
+  ];
+  expect(refused).toHaveLength(4);
+  // What is the same in every account and Region is accepted.
+  const accepted: BackupFailureRuleStackSetProps['ruleProps'] = { jobKinds: [BackupJobKind.BACKUP], retryAttempts: 10, excludeRestoreTestingJobs: true };
+  expect(JSON.parse(synth({ ruleProps: accepted }).set.templateBody).Resources).toBeDefined();
 });
 
 test('cdk-nag AwsSolutions passes', () => {

@@ -1,5 +1,14 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { ORG_ID, ORG_ID_EXPECTED, ROLE_NAME, ROLE_NAME_EXPECTED } from '../shared/names';
+
+/**
+ * How error messages name a construct, `<Kind> '<path>'`, computable before the construct exists (a subclass
+ * checks its props before calling its base constructor): the path is the scope's path and the id.
+ */
+export function ownerOf(kind: string, scope: Construct, id: string): string {
+  return `${kind} '${[scope.node.path, id].filter((p) => p !== '').join('/')}'`;
+}
 
 /** Misuse of a prop: `<owner>: <prop> must be <expected>, got '<value>'`. Tokens are never judged. */
 export function checkFormat(owner: string, prop: string, value: string | undefined, re: RegExp, expected: string): void {

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CentralBusForwardingOptions } from '../forwarding';
+import type { CentralBusForwardingOptions } from '../forwarding';
 import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
 import { allowRulesToSend, deliveryConfig } from './delivery';
 import { checkRetryPolicy, checkRoleName } from './validate';
@@ -15,7 +15,7 @@ import { EVENT_BUS_ARN } from '../shared/names';
 /** Partitions whose Regions cannot send events to a bus in another Region. */
 const NO_CROSS_REGION_PARTITIONS = ['aws-cn'];
 
-export interface BusForwarderProps extends CentralBusForwardingOptions {
+export interface CentralBusTargetProps extends CentralBusForwardingOptions {
   /** The rule to add the target to. */
   readonly rule: events.Rule;
   /** The bus the rule sits on (for the self-target check). */
@@ -25,16 +25,18 @@ export interface BusForwarderProps extends CentralBusForwardingOptions {
 }
 
 /**
- * The forwarding-target contract: a role limited to PutEvents on the central bus, a retry policy, an
- * encrypted dead-letter queue and an alarm on it.
+ * The central bus as the target of a member-side rule: the EventBridge role limited to PutEvents on the
+ * central bus (its trust bound to this account), the retry policy, the encrypted dead-letter queue and its
+ * alarm. `CentralBusForwardingRule` creates it under the construct id `Forwarder` (kept for the logical ids
+ * of deployed stacks).
  */
-export class BusForwarder extends Construct {
+export class CentralBusTarget extends Construct {
   public readonly role: iam.Role;
   public readonly deadLetterQueue: sqs.IQueue;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly centralBus: events.IEventBus;
 
-  constructor(scope: Construct, id: string, props: BusForwarderProps) {
+  constructor(scope: Construct, id: string, props: CentralBusTargetProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const centralBus = resolveCentralBus(this, props);
@@ -80,7 +82,7 @@ export class BusForwarder extends Construct {
   }
 }
 
-function resolveCentralBus(scope: Construct, props: BusForwarderProps): events.IEventBus {
+function resolveCentralBus(scope: Construct, props: CentralBusTargetProps): events.IEventBus {
   if (props.centralBus && props.centralBusArn !== undefined) {
     throw new Error(`${props.owner}: give either centralBus or centralBusArn, not both (centralBusArn: ${props.centralBusArn})`);
   }
@@ -95,7 +97,7 @@ function resolveCentralBus(scope: Construct, props: BusForwarderProps): events.I
   return events.EventBus.fromEventBusArn(scope, 'CentralBus', arn);
 }
 
-function checkNotSelf(stack: Stack, props: BusForwarderProps, central: events.IEventBus) {
+function checkNotSelf(stack: Stack, props: CentralBusTargetProps, central: events.IEventBus) {
   const sourceArn = props.sourceBus?.eventBusArn
     ?? `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`;
   const same = props.sourceBus === central
