@@ -84,6 +84,29 @@ project.addDevDeps(`@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`, '@aws-cd
 // pin the release whose optional bindings resolve, so `npm ci` works on a clean clone.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
+// The boundary between the construct side and the Lambda runtime, as a rule rather than a habit:
+// - src/shared is dependency-free: it imports nothing of the library but itself, and no CDK;
+// - src/runtime (bundled into the Lambda asset) imports only itself and src/shared, and no CDK.
+// test/bundle.test.ts proves the result: the bundle's inputs hold no aws-cdk-lib, constructs or src/private.
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src/shared', from: './src', except: ['./shared'], message: 'src/shared is the dependency-free vocabulary: it imports only itself.' },
+      { target: './src/runtime', from: './src', except: ['./runtime', './shared'], message: 'The Lambda runtime may import only src/runtime and src/shared.' },
+    ],
+  }],
+});
+project.eslint?.addOverride({
+  files: ['src/shared/**/*.ts', 'src/runtime/**/*.ts'],
+  // projen generates the function's construct wrapper next to its entry: construct-side code, not bundled.
+  excludedFiles: ['src/runtime/*-function.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{ group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'], message: 'src/shared and src/runtime are bundled into the Lambda asset: no CDK there.' }],
+    }],
+  },
+});
+
 // .projenrc.ts is a dot file: the '**/*.ts' glob of the dev tsconfig does not reach it.
 project.tsconfigDev.addInclude('.projenrc.ts');
 

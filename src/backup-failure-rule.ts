@@ -1,10 +1,10 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
 import { CentralBusDeliveryOptions, CentralBusForwardingOptions, CentralBusForwardingRule } from './forwarding';
 import { jobEventPattern, RawPattern } from './private/patterns';
 import { checkEach, ownerOf } from './private/validate';
+import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
 
 /**
  * What a `BackupFailureRule` matches, and how it retries: the options that are the same in every account and
@@ -124,8 +124,15 @@ export class BackupFailureRule extends CentralBusForwardingRule {
   }
 }
 
+interface JobSelectionResult {
+  readonly kinds: BackupJobKind[];
+  readonly pattern: RawPattern;
+  /** Warnings to attach once the construct exists: [id, message]. */
+  readonly warnings: Array<[string, string]>;
+}
+
 /** The job kinds, the pattern and the warnings of a rule's props; throws on a prop that cannot work. */
-function selectJobs(owner: string, props: BackupFailureRuleOptions): { kinds: BackupJobKind[]; pattern: RawPattern; warnings: Array<[string, string]> } {
+function selectJobs(owner: string, props: BackupFailureRuleOptions): JobSelectionResult {
   const warnings: Array<[string, string]> = [];
 
   const jobKinds = props.jobKinds ?? BackupEvents.ALL_JOB_KINDS;

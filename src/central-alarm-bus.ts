@@ -8,14 +8,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { BackupFailureRule } from './backup-failure-rule';
-import { anyAlarmPattern, centralPolicyPattern, jobFailurePattern, otherEventsPattern, RawPattern } from './private/patterns';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
-import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
+import { anyAlarmPattern, centralPolicyPattern, jobFailurePattern, otherEventsPattern, RawPattern } from './private/patterns';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
+import { BackupEvents, BackupJobKind } from './shared/backup-events';
+import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** EventBridge refuses bus policies over 10 KB; keep a margin for the statements CloudFormation adds. */

@@ -10,16 +10,16 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { allowRulesToSend, deliveryConfig } from './private/delivery';
+import { explainNag } from './private/nag';
+import { findingPattern } from './private/patterns';
+import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
+import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
 import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
 import { ENV, RATE_BUDGET, TELEMETRY } from './shared/contract';
 import { FindingAttribution, FindingSeverity } from './shared/findings';
 import { isFailureState, overridableSeverityKeys, SCAN_THREATS_KEY, severityKeyOf } from './shared/jobs';
-import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
-import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
-import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { findingPattern } from './private/patterns';
-import { explainNag } from './private/nag';
-import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
 
 /**
  * A severity for the findings of one job kind and state, replacing the default.

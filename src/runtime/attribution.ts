@@ -23,6 +23,16 @@ export interface ImportTarget {
   readonly region: string;
 }
 
+/** The key of an import target: Security Hub's quotas and findings are per account and Region. */
+export function targetKey(target: ImportTarget): string {
+  return `${target.accountId}|${target.region}`;
+}
+
+/** The key of a finding in one target. */
+export function findingKey(target: ImportTarget, id: string): string {
+  return `${targetKey(target)}|${id}`;
+}
+
 /** The forwarder's own account, Region and partition, from its function ARN. */
 export function forwarderIdentity(invokedFunctionArn: string, region?: string): ImportTarget {
   // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]

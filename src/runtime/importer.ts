@@ -12,8 +12,9 @@
  *   sent again; the others are reported as failed.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { ImportTarget } from './attribution';
-import { Clock, Pacer, SYSTEM_CLOCK } from './pacer';
+import { findingKey, ImportTarget, targetKey } from './attribution';
+import { SYSTEM_CLOCK } from './pacer';
+import { backoffDelay, CallPolicy, classifyError, isRetryableErrorCode, isThrottleCode } from './retry';
 
 /** What became of one item. */
 export enum ImportStatus {
@@ -71,24 +72,6 @@ export const SECURITY_HUB_LIMITS: ImportLimits = {
   maxFindingBytes: 240_000,
 };
 
-/** How calls of one kind to Security Hub are paced and retried (each caller documents its own defaults). */
-export interface CallPolicy {
-  /** The pacer for calls to a target. @default - no pacing */
-  readonly pacerFor?: (target: ImportTarget) => Pacer;
-  /** Calls per chunk, the first included. */
-  readonly maxAttempts?: number;
-  /** First back-off. @default 200 ms */
-  readonly baseDelayMs?: number;
-  /** Longest back-off. */
-  readonly maxDelayMs?: number;
-  /** @default SYSTEM_CLOCK */
-  readonly clock?: Clock;
-  /** @default Math.random */
-  readonly random?: () => number;
-  /** Epoch milliseconds after which no call is started (the Lambda's deadline less a margin). @default none */
-  readonly deadline?: number;
-}
-
 /** Options of `importFindings`: a call policy with 6 attempts and back-off up to 5000 ms by default. */
 export interface ImporterOptions extends CallPolicy {
   readonly send: SendBatch;
@@ -98,48 +81,6 @@ export interface ImporterOptions extends CallPolicy {
   readonly onThrottle?: (target: ImportTarget) => void;
   /** Told about every retry (for logs). */
   readonly onRetry?: (info: { target: ImportTarget; attempt: number; delayMs: number; reason: string; findings: number }) => void;
-}
-
-/** How an error of a call is handled. */
-export interface ErrorClass {
-  readonly code: string;
-  readonly message: string;
-  readonly throttle: boolean;
-  readonly retryable: boolean;
-}
-
-const THROTTLE_NAMES = /throttl|toomanyrequests|limitexceeded|slowdown/i;
-const TRANSIENT_NAMES = /internal|serviceunavailable|timeout|econnreset|econnrefused|epipe|etimedout|socket|networking/i;
-
-/**
- * Throttling (HTTP 429, ThrottlingException, TooManyRequestsException, LimitExceededException) and server or
- * network errors are retryable; 4xx such as AccessDeniedException, InvalidAccessException (Security Hub not
- * enabled) and InvalidInputException are not: retrying them only burns the quota.
- */
-export function classifyError(err: unknown): ErrorClass {
-  const e = (err ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  const code = e.name && e.name !== 'Error' ? e.name : e.code ?? 'Error';
-  const status = e.$metadata?.httpStatusCode;
-  const throttle = status === 429 || THROTTLE_NAMES.test(code);
-  const serverError = status !== undefined && status >= 500;
-  const clientError = status !== undefined && status >= 400 && status < 500;
-  const retryable = throttle || serverError || e.$retryable !== undefined
-    || (!clientError && (TRANSIENT_NAMES.test(code) || TRANSIENT_NAMES.test(e.code ?? '')));
-  return { code, message: e.message ?? String(err), throttle, retryable };
-}
-
-/** Whether a `FailedFindings[].ErrorCode` is worth sending again. */
-export function isRetryableErrorCode(code: string | undefined): boolean {
-  return code !== undefined && (THROTTLE_NAMES.test(code) || TRANSIENT_NAMES.test(code));
-}
-
-/**
- * Back-off before attempt `attempt` (2 for the first retry): exponential, capped, with "equal jitter" (half
- * fixed, half random) so that containers throttled together do not retry together, yet never retry at once.
- */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 2));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /** UTF-8 size of a finding as it is sent. */
@@ -176,20 +117,16 @@ export function chunkFindings<T extends { readonly bytes: number }>(entries: rea
 export function newestPerFinding(items: readonly ImportItem[]): { winners: ImportItem[]; supersededBy: Map<string, string> } {
   const best = new Map<string, ImportItem>();
   for (const item of items) {
-    const key = findingKey(item);
+    const key = findingKey(item.target, item.finding.Id!);
     const current = best.get(key);
     if (current === undefined || isNewer(item.finding, current.finding)) best.set(key, item);
   }
   const supersededBy = new Map<string, string>();
   for (const item of items) {
-    const winner = best.get(findingKey(item))!;
+    const winner = best.get(findingKey(item.target, item.finding.Id!))!;
     if (winner !== item) supersededBy.set(item.ref, winner.ref);
   }
   return { winners: [...best.values()], supersededBy };
-}
-
-function findingKey(item: ImportItem): string {
-  return `${item.target.accountId}|${item.target.region}|${item.finding.Id}`;
 }
 
 function isNewer(a: AwsSecurityFinding, b: AwsSecurityFinding): boolean {
@@ -233,7 +170,7 @@ export async function importFindings(items: readonly ImportItem[], options: Impo
       results.set(item.ref, outcome(item, ImportStatus.REJECTED, 0, 'FindingTooLarge', `finding is ${bytes} bytes, over the ${limits.maxFindingBytes} byte limit`));
       continue;
     }
-    const key = `${item.target.accountId}|${item.target.region}`;
+    const key = targetKey(item.target);
     const group = byTarget.get(key) ?? { target: item.target, entries: [] };
     group.entries.push({ item, bytes });
     byTarget.set(key, group);
@@ -302,7 +239,7 @@ async function sendChunk(target: ImportTarget, chunk: ImportItem[], options: Imp
     for (const f of response.FailedFindings ?? []) {
       if (f.Id !== undefined) failed.set(f.Id, { code: f.ErrorCode ?? 'Unknown', message: f.ErrorMessage ?? 'no error message' });
     }
-    if ([...failed.values()].some((f) => THROTTLE_NAMES.test(f.code))) options.onThrottle?.(target);
+    if ([...failed.values()].some((f) => isThrottleCode(f.code))) options.onThrottle?.(target);
     // FailedCount without matching FailedFindings entries: we cannot tell which failed, so send all again.
     // That is safe: Security Hub ignores a re-import that is not newer, and counts it as a success.
     const unexplained = (response.FailedCount ?? 0) > [...failed.keys()].filter((id) => pending.some((i) => i.finding.Id === id)).length;

@@ -19,9 +19,10 @@
  * ARCHIVED), and the handler logs it.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { ImportTarget } from './attribution';
-import { backoffDelay, CallPolicy, classifyError, ImportItem } from './importer';
+import { findingKey, ImportTarget, targetKey } from './attribution';
+import type { ImportItem } from './importer';
 import { SYSTEM_CLOCK } from './pacer';
+import { backoffDelay, CallPolicy, classifyError } from './retry';
 
 /** At most this many `Id` values per GetFindings filter. */
 export const MAX_IDS_PER_LOOKUP = 20;
@@ -51,15 +52,6 @@ export interface LookupOptions extends CallPolicy {
   readonly lookup: LookupOpenFindings;
   /** Told when a target's look-up gives up (for logs). */
   readonly onGiveUp?: (target: ImportTarget, code: string, message: string) => void;
-}
-
-/** The key of a finding in one target. */
-export function findingKey(target: ImportTarget, id: string): string {
-  return `${targetKey(target)}|${id}`;
-}
-
-function targetKey(target: ImportTarget): string {
-  return `${target.accountId}|${target.region}`;
 }
 
 /** Looks up which of the items' findings are open in Security Hub, 20 Ids per call, per target. */

@@ -18,20 +18,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { forwarderIdentity, importTargetFor, ImportTarget, MemberCredentials } from './attribution';
+import { forwarderIdentity, importTargetFor } from './attribution';
+import { SecurityHubClients } from './clients';
 import { loadConfig } from './config';
 import { MalformedEventError, parseRecordBody } from './event';
 import { buildFinding } from './finding';
-import { ImportItem, importFindings, ImportStatus, SendBatch } from './importer';
-import { findOpenFindings, LookupOpenFindings, reconcile } from './lifecycle';
-import { Pacer } from './pacer';
-import { RATE_BUDGET, TELEMETRY } from '../shared/contract';
-import { FindingAttribution } from '../shared/findings';
+import { ImportItem, importFindings, ImportStatus } from './importer';
+import { findOpenFindings, reconcile } from './lifecycle';
+import { TELEMETRY } from '../shared/contract';
 
 /** Stop starting calls this long before the Lambda times out, so the response still gets out. */
 const SAFETY_MARGIN_MS = 5_000;
@@ -43,105 +38,7 @@ const logger = new Logger({ serviceName: TELEMETRY.SERVICE_NAME });
 const metrics = new Metrics({ namespace: TELEMETRY.METRICS_NAMESPACE, serviceName: TELEMETRY.SERVICE_NAME });
 
 // Once per container, reused by every invocation: clients (and their connections), pacers, credentials.
-const CLIENT_OPTIONS = {
-  // The importer retries with pacing and the Lambda's deadline in mind; SDK retries would multiply them.
-  maxAttempts: 1,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000 },
-};
-const securityHubClients = new Map<string, SecurityHubClient>();
-const pacers = new Map<string, Pacer>();
-let sts: STSClient | undefined;
-let memberCredentials: MemberCredentials | undefined;
-
-function membersOf(partition: string): MemberCredentials {
-  if (memberCredentials === undefined) {
-    sts = sts ?? new STSClient({ region: process.env.AWS_REGION });
-    const client = sts;
-    memberCredentials = new MemberCredentials({
-      partition,
-      roleName: config.memberRoleName!,
-      assumeRole: async (roleArn, sessionName) => {
-        const out = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
-        const c = out.Credentials;
-        if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || c.Expiration === undefined) {
-          throw new Error(`AssumeRole of ${roleArn} returned no credentials`);
-        }
-        return {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: c.Expiration,
-          assumedRoleArn: out.AssumedRoleUser?.Arn,
-        };
-      },
-    });
-  }
-  return memberCredentials;
-}
-
-async function securityHubFor(target: ImportTarget, self: ImportTarget): Promise<SecurityHubClient> {
-  const key = `${target.accountId}|${target.region}`;
-  let members: MemberCredentials | undefined;
-  // The forwarder's own account needs no member role: its own credentials are that account's.
-  if (config.attributionMode === FindingAttribution.SOURCE_ACCOUNT && target.accountId !== self.accountId) {
-    members = membersOf(target.partition);
-    // Cached after the first call; an AssumeRole failure surfaces here as the error of this call.
-    await members.get(target.accountId);
-  }
-  let client = securityHubClients.get(key);
-  if (client === undefined) {
-    const m = members;
-    client = new SecurityHubClient({
-      ...CLIENT_OPTIONS,
-      region: target.region,
-      // The function's own role, or the member role of exactly this account: never another account's.
-      ...(m === undefined ? {} : { credentials: () => m.get(target.accountId) }),
-    });
-    securityHubClients.set(key, client);
-  }
-  return client;
-}
-
-function sender(self: ImportTarget): SendBatch {
-  return async (target, findings) => {
-    const client = await securityHubFor(target, self);
-    return client.send(new BatchImportFindingsCommand({ Findings: findings }));
-  };
-}
-
-function lookup(self: ImportTarget): LookupOpenFindings {
-  return async (target, ids) => {
-    const client = await securityHubFor(target, self);
-    const out = await client.send(new GetFindingsCommand({
-      Filters: {
-        Id: ids.map((Value) => ({ Value, Comparison: 'EQUALS' })),
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-      },
-      MaxResults: 100,
-    }));
-    return (out.Findings ?? [])
-      .filter((f) => f.Id !== undefined && f.CreatedAt !== undefined && f.RecordState === 'ACTIVE')
-      .map((f) => ({ id: f.Id!, createdAt: f.CreatedAt!, firstObservedAt: f.FirstObservedAt, lastObservedAt: f.LastObservedAt }));
-  };
-}
-
-// Security Hub's quotas are per account and Region, so is the pacing; GetFindings has a quota of its own.
-function pacerFor(target: ImportTarget): Pacer {
-  return pacerOf(`import|${target.accountId}|${target.region}`, { requestsPerSecond: config.requestsPerSecond, burst: config.burst });
-}
-
-function lookupPacerFor(target: ImportTarget): Pacer {
-  return pacerOf(`lookup|${target.accountId}|${target.region}`, { requestsPerSecond: RATE_BUDGET.LOOKUPS_PER_SECOND, burst: RATE_BUDGET.LOOKUP_BURST });
-}
-
-function pacerOf(key: string, options: { requestsPerSecond: number; burst: number }): Pacer {
-  let pacer = pacers.get(key);
-  if (pacer === undefined) {
-    pacer = new Pacer(options);
-    pacers.set(key, pacer);
-  }
-  return pacer;
-}
+const clients = new SecurityHubClients(config);
 
 /** The SQS event source mapping handler (with ReportBatchItemFailures). */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -186,8 +83,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const deadline = remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS;
     const known = await findOpenFindings(items, {
-      lookup: lookup(self),
-      pacerFor: lookupPacerFor,
+      lookup: clients.lookup(self),
+      pacerFor: (target) => clients.lookupPacer(target),
       deadline,
       onGiveUp: (target, code, message) => logger.warn('GetFindings failed: findings of this account and Region are sent without their stored CreatedAt, and successes are archived unconditionally', {
         accountId: target.accountId, region: target.region, errorCode: code, error: message,
@@ -200,8 +97,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       logger.debug('success with no open finding: nothing to close', { messageId: item.ref, findingId: item.finding.Id });
     }
     const outcomes = await importFindings(send, {
-      send: sender(self),
-      pacerFor,
+      send: clients.sender(self),
+      pacerFor: (target) => clients.importPacer(target),
       deadline,
       onThrottle: (target) => {
         counts.throttles++;

@@ -1,11 +1,11 @@
 import { validateFinding } from './securityhub-standin';
 import { fixture, fixtureNames, variant } from './support';
-import { BackupJobKind } from '../../src/shared/backup-events';
 import { dropBlank, LIMITS, truncate } from '../../src/runtime/asff';
 import { MalformedEventError, parseBackupEvent, parseRecordBody, unquote } from '../../src/runtime/event';
 import { buildFinding, FindingDestination, typesOf } from '../../src/runtime/finding';
 import { findingIdOf, resourceKeyOf } from '../../src/runtime/identity';
 import { classify, DEFAULT_SEVERITIES, JobOutcome } from '../../src/runtime/severity';
+import { BackupJobKind } from '../../src/shared/backup-events';
 import { FindingSeverity } from '../../src/shared/findings';
 import { overridableSeverityKeys } from '../../src/shared/jobs';
 

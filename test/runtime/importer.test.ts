@@ -2,10 +2,11 @@ import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { FakeClock } from './fake-clock';
 import { ImportTarget } from '../../src/runtime/attribution';
 import {
-  backoffDelay, BatchImportResponse, chunkFindings, classifyError, findingBytes, ImportItem, importFindings, ImporterOptions,
-  ImportStatus, isRetryableErrorCode, newestPerFinding, SECURITY_HUB_LIMITS,
+  BatchImportResponse, chunkFindings, findingBytes, ImportItem, importFindings, ImporterOptions,
+  ImportStatus, newestPerFinding, SECURITY_HUB_LIMITS,
 } from '../../src/runtime/importer';
 import { Pacer } from '../../src/runtime/pacer';
+import { backoffDelay, classifyError, isRetryableErrorCode } from '../../src/runtime/retry';
 
 const HOME: ImportTarget = { partition: 'aws', accountId: '999999999999', region: 'eu-west-1' };
 const MEMBER: ImportTarget = { partition: 'aws', accountId: '111122223333', region: 'us-west-2' };

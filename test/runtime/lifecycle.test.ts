@@ -10,11 +10,11 @@
  */
 import { FakeClock } from './fake-clock';
 import { closingSuccess, fixture, variant } from './support';
-import { ImportTarget } from '../../src/runtime/attribution';
-import { ImportItem } from '../../src/runtime/importer';
-import { findingKey, findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/runtime/lifecycle';
+import { findingKey, ImportTarget } from '../../src/runtime/attribution';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
+import { ImportItem } from '../../src/runtime/importer';
+import { findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/runtime/lifecycle';
 
 const ACCOUNT = '111122223333';
 const TARGET: ImportTarget = { partition: 'aws', accountId: ACCOUNT, region: 'us-west-2' };
