@@ -160,12 +160,13 @@ testAll.spawn(project.tasks.tryFind('test:consumers')!);
 
 // The main job: synthesize the complete example deployment offline, with placeholder account ids.
 const exampleSynth = project.addTask('example:synth', {
-  description: 'Synthesize the complete example deployment (offline, placeholder account ids) into example.out/',
+  description: 'Synthesize an example deployment (offline, placeholder account ids) into example.out/<architecture>/; default: organization, or name one, or all',
   env: { TS_NODE_TRANSPILE_ONLY: '1' },
 });
 // The forwarder's Lambda asset must exist before synthesis.
 exampleSynth.spawn(project.tasks.tryFind('bundle')!);
-exampleSynth.exec('ts-node --project tsconfig.dev.json test/example/app.ts');
+// An argument picks another architecture (test/example/architectures.ts), or `all`.
+exampleSynth.exec('ts-node --project tsconfig.dev.json test/example/app.ts', { receiveArgs: true });
 // Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
 project.gitignore.addPatterns('/example.out/', '/.jsii.tabl.json', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
 

@@ -26,10 +26,11 @@ const MAX_POLICY_BYTES = 8 * 1024;
  */
 export interface CentralAlarmBusProps {
   /**
-   * The AWS Organizations id (`o-` and 10 to 32 lower-case letters or digits). Only principals of this
-   * organization may put events on the bus.
+   * The AWS Organizations id (`o-` and 10 to 32 lower-case letters or digits): principals of this organization
+   * may put events on the bus (`aws:PrincipalOrgID`). Leave it unset without AWS Organizations.
+   * @default - no organization: only this account may put events on the bus, plus the `allowedAccounts`
    */
-  readonly organizationId: string;
+  readonly organizationId?: string;
 
   /**
    * A name for the event bus. Member stacks need the bus ARN: give a name so that it can be written down,
@@ -39,17 +40,19 @@ export interface CentralAlarmBusProps {
   readonly eventBusName?: string;
 
   /**
-   * Admit only IAM roles with these names (the `forwarderRoleName` of the member rules), in any account of
-   * the organization. Narrows the bus policy with `aws:PrincipalArn`.
-   * @default - any principal of the organization
+   * Admit only IAM roles with these names (the `forwarderRoleName` of the member rules), in the admitted
+   * accounts. Narrows the bus policy with `aws:PrincipalArn`; needs `organizationId` or `allowedAccounts`
+   * (this account's own rules need no bus policy).
+   * @default - any principal of the admitted accounts
    */
   readonly forwarderRoleNames?: string[];
 
   /**
-   * Admit only these accounts of the organization. Narrows the bus policy with `aws:PrincipalAccount`.
-   * The policy must stay under EventBridge's 10 KB limit: about 400 accounts at most; beyond that, rely on
-   * the organization id and `forwarderRoleNames`.
-   * @default - every account of the organization
+   * The accounts that may put events on the bus. With `organizationId`, narrows the organization to these
+   * accounts (`aws:PrincipalAccount`); without it, admits exactly these accounts (no AWS Organizations
+   * needed). The policy must stay under EventBridge's 10 KB limit: about 400 accounts at most; beyond that,
+   * use the organization id and `forwarderRoleNames`.
+   * @default - with `organizationId`, every account of the organization; without it, this account only
    */
   readonly allowedAccounts?: string[];
 
@@ -110,9 +113,9 @@ export interface CentralAlarmBusProps {
 }
 
 /**
- * The central account's alarm bus: an organization-scoped event bus that receives AWS Backup failures and
- * backup policy changes from every account and Region, archives them, and sends a readable email for each
- * through an SNS topic encrypted with a customer-managed key.
+ * The central account's alarm bus: an event bus that receives AWS Backup failures and backup policy changes
+ * from every account and Region (of an organization, of listed accounts, or of this account alone), archives
+ * them, and sends a readable email for each through an SNS topic encrypted with a customer-managed key.
  *
  * @example
  * const central = new CentralAlarmBus(this, 'Central', {
@@ -159,7 +162,9 @@ export class CentralAlarmBus extends Construct {
     this.eventBus = new events.EventBus(this, 'EventBus', {
       eventBusName: props.eventBusName,
     });
-    this.eventBus.addToResourcePolicy(busPolicyStatement(owner, this.eventBus, props));
+    // This account's own rules need no bus policy; other accounts only what the props admit.
+    const policy = busPolicyStatement(owner, this.eventBus, props);
+    if (policy !== undefined) this.eventBus.addToResourcePolicy(policy);
 
     this.archive = new events.Archive(this, 'Archive', {
       sourceEventBus: this.eventBus,
@@ -405,7 +410,11 @@ export class CentralAlarmBus extends Construct {
 }
 
 function validate(owner: string, props: CentralAlarmBusProps) {
-  checkOrganizationId(owner, 'organizationId', props.organizationId ?? '');
+  checkOrganizationId(owner, 'organizationId', props.organizationId);
+  if (props.organizationId === undefined && props.allowedAccounts === undefined && props.forwarderRoleNames !== undefined) {
+    throw new Error(`${owner}: forwarderRoleNames [${props.forwarderRoleNames.join(', ')}] narrows a bus policy that does not exist: `
+      + 'without organizationId or allowedAccounts only this account may put events on the bus; set one of them, or remove forwarderRoleNames');
+  }
   checkEach(owner, 'emailAddresses', props.emailAddresses, EMAIL, 'an email address like team@example.com');
   checkEach(owner, 'allowedAccounts', props.allowedAccounts, ACCOUNT_ID, 'a 12-digit AWS account id');
   checkEach(owner, 'forwarderRoleNames', props.forwarderRoleNames, ROLE_NAME, ROLE_NAME_EXPECTED);
@@ -420,12 +429,17 @@ function validate(owner: string, props: CentralAlarmBusProps) {
 }
 
 
-function busPolicyStatement(owner: string, bus: events.EventBus, props: CentralAlarmBusProps): iam.PolicyStatement {
-  const conditions: { [op: string]: { [key: string]: unknown } } = {
-    StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-  };
-  if (props.allowedAccounts) {
-    conditions.StringEquals['aws:PrincipalAccount'] = [...new Set(props.allowedAccounts)];
+/**
+ * The bus policy: the organization (narrowed to accounts and role names if given), or the listed accounts
+ * without an organization, or none at all (this account's rules need none: identity permissions suffice).
+ */
+function busPolicyStatement(owner: string, bus: events.EventBus, props: CentralAlarmBusProps): iam.PolicyStatement | undefined {
+  const accounts = props.allowedAccounts === undefined ? undefined : [...new Set(props.allowedAccounts)];
+  if (props.organizationId === undefined && accounts === undefined) return undefined;
+  const conditions: { [op: string]: { [key: string]: unknown } } = {};
+  if (props.organizationId !== undefined) {
+    conditions.StringEquals = { 'aws:PrincipalOrgID': props.organizationId };
+    if (accounts) conditions.StringEquals['aws:PrincipalAccount'] = accounts;
   }
   if (props.forwarderRoleNames) {
     conditions.ArnLike = {
@@ -433,8 +447,8 @@ function busPolicyStatement(owner: string, bus: events.EventBus, props: CentralA
     };
   }
   const statement = new iam.PolicyStatement({
-    sid: 'AllowOrganizationToPutEvents',
-    principals: [new iam.AnyPrincipal()],
+    sid: props.organizationId !== undefined ? 'AllowOrganizationToPutEvents' : 'AllowListedAccountsToPutEvents',
+    principals: props.organizationId !== undefined ? [new iam.AnyPrincipal()] : accounts!.map((a) => new iam.AccountPrincipal(a)),
     actions: ['events:PutEvents'],
     resources: [bus.eventBusArn],
     conditions,
@@ -446,7 +460,7 @@ function busPolicyStatement(owner: string, bus: events.EventBus, props: CentralA
       + `(${props.allowedAccounts?.length ?? 0} allowedAccounts, ${props.forwarderRoleNames?.length ?? 0} forwarderRoleNames); `
       + 'list fewer accounts, or rely on organizationId and forwarderRoleNames alone');
   }
-  if (props.allowedAccounts === undefined && props.forwarderRoleNames === undefined) {
+  if (props.organizationId !== undefined && accounts === undefined && props.forwarderRoleNames === undefined) {
     Annotations.of(bus).addInfo('Any principal of the organization may put events on the central bus; set forwarderRoleNames to narrow it.');
   }
   return statement;

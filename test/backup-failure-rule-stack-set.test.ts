@@ -103,3 +103,18 @@ test('the member template is synthesized privately: the user\'s cdk.out holds on
   // And nothing is left behind in the temporary folder either.
   expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('cdk-backup-alarms-member-'))).toEqual([]);
 });
+
+test('50 OUs and 20 Regions: the member template does not grow with them, only the instance targets do', () => {
+  const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1',
+    'eu-south-1', 'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'sa-east-1', 'me-south-1', 'af-south-1'];
+  const ous = Array.from({ length: 50 }, (_, i) => `ou-ab12-${String(i).padStart(8, '0')}`);
+  const small = synth({ organizationalUnitIds: [ous[0]], regions: [regions[0]] });
+  const large = synth({ organizationalUnitIds: ous, regions });
+  expect(large.set.templateBody).toBe(small.set.templateBody);
+  expect(Buffer.byteLength(large.set.templateBody)).toBeLessThan(51_200);
+  large.template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+    StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ous }, Regions: regions }],
+  });
+  // The role names to admit on the central bus are one per Region, not per OU or account.
+  expect(large.set.forwarderRoleNames).toHaveLength(20);
+});

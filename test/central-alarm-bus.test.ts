@@ -275,3 +275,37 @@ test('cdk-nag AwsSolutions passes; every suppression carries its reason', () => 
     expect(s.reason.length).toBeGreaterThan(20);
   }
 });
+
+describe('without AWS Organizations', () => {
+  const ENV_ONE = { account: '111111111111', region: 'eu-west-1' };
+  const build = (props: Partial<CentralAlarmBusProps>) => {
+    const stack = new Stack(new App(), 'S', { env: ENV_ONE });
+    new CentralAlarmBus(stack, 'Alarms', { emailAddresses: ['ops@example.com'], ...props });
+    return Template.fromStack(stack);
+  };
+
+  test('no organization and no accounts: no bus policy at all, so only this account\'s rules can put events', () => {
+    const t = build({});
+    t.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    // The emails, archive and alarms are the same as with an organization.
+    t.resourceCountIs('AWS::SNS::Subscription', 1);
+    t.resourceCountIs('AWS::Events::Archive', 1);
+    expect(Object.keys(t.findResources('AWS::Events::Rule')).length).toBeGreaterThanOrEqual(7);
+  });
+
+  test('listed accounts without an organization: exactly those accounts, narrowed to role names if given', () => {
+    const t = build({ allowedAccounts: ['222222222222', '333333333333'], forwarderRoleNames: ['backup-alarms-forwarder'] });
+    const policy = Object.values(t.findResources('AWS::Events::EventBusPolicy'))[0] as any;
+    const statement = policy.Properties.Statement;
+    expect(statement.Principal.AWS).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:root']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::333333333333:root']] },
+    ]);
+    expect(statement.Condition.StringEquals).toBeUndefined();
+    expect(JSON.stringify(statement.Condition.ArnLike['aws:PrincipalArn'])).toContain(':iam::*:role/backup-alarms-forwarder');
+  });
+
+  test('role names with nothing to narrow are refused', () => {
+    expect(() => build({ forwarderRoleNames: ['x'] })).toThrow(/forwarderRoleNames \[x\] narrows a bus policy that does not exist/);
+  });
+});

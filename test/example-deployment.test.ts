@@ -7,50 +7,12 @@
  * ("service-managed stack sets do not deploy to the management account", StackSets user guide,
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html).
  */
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { BackupFailureRuleStackSet } from '../src';
+import { App } from 'aws-cdk-lib';
 import { buildExample, EXAMPLE, EXAMPLE_OUS } from './example/deployment';
-
-interface Deployment {
-  readonly source: string;
-  readonly account: string;
-  readonly region: string;
-  readonly template: Record<string, any>;
-}
-
-/** Evaluates the few intrinsics a role name or an ARN uses here. */
-function evaluate(value: unknown, d: { account: string; region: string }): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  const v = value as Record<string, any>;
-  if (v.Ref === 'AWS::Region') return d.region;
-  if (v.Ref === 'AWS::AccountId') return d.account;
-  if (v.Ref === 'AWS::Partition') return 'aws';
-  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map((x) => evaluate(x, d)).join(v['Fn::Join'][0]);
-  return value;
-}
+import { Deployment, deploymentsOf, evaluate } from './support/deployments';
 
 function deployments(): Deployment[] {
-  const app = new App();
-  const stacks = buildExample(app);
-  const out: Deployment[] = [];
-  for (const stack of stacks) {
-    out.push({ source: stack.stackName, account: stack.account, region: stack.region, template: Template.fromStack(stack).toJSON() });
-    for (const set of stack.node.findAll().filter((c): c is BackupFailureRuleStackSet => c instanceof BackupFailureRuleStackSet)) {
-      const cfn = Stack.of(set).resolve(set.stackSet._toCloudFormation()) as any;
-      const groups = Object.values(cfn.Resources)[0] as any;
-      for (const group of groups.Properties.StackInstancesGroup) {
-        const accounts = group.DeploymentTargets.OrganizationalUnitIds.flatMap((ou: string) => EXAMPLE_OUS[ou] ?? [])
-          .filter((a: string) => a !== EXAMPLE.managementAccount);
-        for (const account of accounts) {
-          for (const region of group.Regions) {
-            out.push({ source: `stack set ${set.node.path}`, account, region, template: JSON.parse(set.templateBody) });
-          }
-        }
-      }
-    }
-  }
-  return out;
+  return deploymentsOf(buildExample(new App()), { managementAccount: EXAMPLE.managementAccount, ous: EXAMPLE_OUS });
 }
 
 const CENTRAL_BUS = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;

@@ -7,7 +7,9 @@
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus, SecurityHubFindingForwarder } from '../../src';
+import {
+  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus, SecurityHubFindingForwarder, SecurityHubFindingForwarderProps,
+} from '../../src';
 
 /**
  * Placeholder ids: nothing here is deployed by the tests. The organization, as the deployment assumes it:
@@ -34,10 +36,15 @@ export const EXAMPLE_OUS: { readonly [ou: string]: readonly string[] } = {
   [EXAMPLE.securityOu]: [EXAMPLE.centralAccount],
 };
 
-/** The central account: bus, archive, emails. */
+/** How the central account imports findings (default: as itself). */
+export interface ExampleOptions {
+  readonly findings?: Omit<SecurityHubFindingForwarderProps, 'eventBus' | 'alarmTopic' | 'createInsight'>;
+}
+
+/** The central account: bus, archive, emails, findings. */
 export class CentralStack extends Stack {
   public readonly alarms: CentralAlarmBus;
-  constructor(scope: Construct, id: string, props: StackProps) {
+  constructor(scope: Construct, id: string, props: StackProps & ExampleOptions) {
     super(scope, id, props);
     this.alarms = new CentralAlarmBus(this, 'BackupAlarms', {
       organizationId: EXAMPLE.organizationId,
@@ -52,6 +59,7 @@ export class CentralStack extends Stack {
       forwardLocalBackupEvents: false,
     });
     new SecurityHubFindingForwarder(this, 'BackupFindings', {
+      ...props.findings,
       eventBus: this.alarms.eventBus,
       alarmTopic: this.alarms.topic,
       createInsight: true,
@@ -94,9 +102,10 @@ export class ManagementStack extends Stack {
 }
 
 /** Builds every stack of the example into an app. */
-export function buildExample(app: App): Stack[] {
+export function buildExample(app: App, options: ExampleOptions = {}): Stack[] {
   const central = new CentralStack(app, 'BackupAlarmsCentral', {
     env: { account: EXAMPLE.centralAccount, region: EXAMPLE.centralRegion },
+    ...options,
   });
   const centralBusArn = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;
   const stacks: Stack[] = [central];

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# cfn-lint over every template this repository synthesizes: the example deployment (example.out/), the
-# StackSet member templates embedded in it (as CloudFormation would deploy them), and the integ snapshots.
+# cfn-lint over every template this repository synthesizes: every example architecture (example.out/*/), the
+# StackSet member templates embedded in them (as CloudFormation would deploy them), and the integ snapshots.
 # Fails on any cfn-lint error; warnings are printed. Run by `npx projen lint:templates` (part of test:all).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 lint=.venv/cfn-lint/bin/cfn-lint
 [ -x "$lint" ] || bash test/setup.sh
 
-npx projen example:synth >/dev/null
+npx projen example:synth all >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -34,7 +34,7 @@ for (const dir of dirs) {
   }
 }
 fs.writeFileSync(path.join(work, "list"), list.join("\n") + "\n");
-' "$work" example.out test/integ.*.snapshot
+' "$work" example.out/* test/integ.*.snapshot
 
 mapfile -t templates < "$work/list"
 echo "cfn-lint $("$lint" --version | awk '{print $2}') over ${#templates[@]} templates ($(grep -c stackset-body "$work/list") StackSet bodies)"
