@@ -127,7 +127,8 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
     expect(forwarders.size).toBeGreaterThan(0);
     for (const source of arch.sources) {
       const { defaultBus, forwarding } = reach(a, source);
-      const reached = [defaultBus, ...forwarding.filter((r) => forwardsCompletions(r.pattern)).flatMap((r) => r.targets)].filter((b) => forwarders.has(b));
+      const withCompletions = forwarding.filter((r) => forwardsCompletions(r.pattern)).flatMap((r) => r.targets);
+      const reached = [defaultBus, ...withCompletions].filter((b) => forwarders.has(b));
       expect({ ...source, forwarders: reached.length }).toEqual({ ...source, forwarders: 1 });
       const forwarder = forwarders.get(reached[0])!;
       const fn = resourcesOf(forwarder, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Environment?.Variables?.ATTRIBUTION_MODE)![1];

@@ -25,7 +25,8 @@ export interface Architecture {
 const BUS = 'backup-alarms';
 const EMAIL = 'backup-team@example.com';
 const busArn = (partition: string, region: string, account: string) => `arn:${partition}:events:${region}:${account}:event-bus/${BUS}`;
-const everywhere = (accounts: readonly string[], regions: readonly string[]) => accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+const everywhere = (accounts: readonly string[], regions: readonly string[]) =>
+  accounts.flatMap((account) => regions.map((region) => ({ account, region })));
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. One account, several Regions, no AWS Organizations
@@ -180,7 +181,8 @@ function china(app: App): Architecture {
       stacks.push(member);
     }
   }
-  return { stacks, sources: everywhere([CHINA.centralAccount, ...CHINA.memberAccounts], CHINA.regions), findings: FindingAttribution.FORWARDER_ACCOUNT };
+  const sources = everywhere([CHINA.centralAccount, ...CHINA.memberAccounts], CHINA.regions);
+  return { stacks, sources, findings: FindingAttribution.FORWARDER_ACCOUNT };
 }
 
 /** Every architecture by the name `example:synth` takes. */

@@ -8,7 +8,8 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus, SecurityHubFindingForwarder, SecurityHubFindingForwarderProps,
+  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus,
+  SecurityHubFindingForwarder, SecurityHubFindingForwarderProps,
 } from '../../src';
 
 /**

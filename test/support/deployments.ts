@@ -32,7 +32,8 @@ export function deploymentsOf(stacks: Stack[], org?: Organization): Deployment[]
     const partition = partitionOf(stack.region);
     out.push({ source: stack.stackName, account: stack.account, region: stack.region, partition, template: Template.fromStack(stack).toJSON() });
     for (const set of stack.node.findAll().filter((c): c is BackupFailureRuleStackSet => c instanceof BackupFailureRuleStackSet)) {
-      const groups = (stack.resolve(set.stackSet.stackInstancesGroup) ?? []) as Array<{ deploymentTargets: { organizationalUnitIds: string[] }; regions: string[] }>;
+      type Group = { deploymentTargets: { organizationalUnitIds: string[] }; regions: string[] };
+      const groups = (stack.resolve(set.stackSet.stackInstancesGroup) ?? []) as Group[];
       for (const group of groups) {
         const accounts = group.deploymentTargets.organizationalUnitIds.flatMap((ou) => org?.ous[ou] ?? [])
           .filter((a) => a !== org?.managementAccount);
