@@ -40,6 +40,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-securityhub@3.1108.0',
     '@aws-sdk/client-sts@3.1108.0',
     '@aws-sdk/client-organizations@3.1108.0',
+    // Tests only: the AWS Backup operation names the tamper rule matches are checked against its commands
+    // (3.1092.0 is the newest release on the registry copy here).
+    '@aws-sdk/client-backup@3.1092.0',
     '@aws-lambda-powertools/logger@2.36.0',
     '@aws-lambda-powertools/metrics@2.36.0',
     '@types/aws-lambda@8.10.164',

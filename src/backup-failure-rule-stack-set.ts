@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Aws, BootstraplessSynthesizer, CfnStackSet, Names, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupFailureRule, BackupFailureRuleOptions } from './backup-failure-rule';
+import { BackupTamperRule, BackupTamperRuleOptions } from './backup-tamper-rule';
 
 /** CloudFormation's limit for an inline `TemplateBody`. */
 const MAX_TEMPLATE_BODY = 51_200;
@@ -48,6 +49,13 @@ export interface BackupFailureRuleStackSetProps {
    * @default 'cdk-backup-alarms-forwarder'
    */
   readonly forwarderRoleNamePrefix?: string;
+
+  /**
+   * Also deploy a `BackupTamperRule` with these options beside the failure rule, in every account and
+   * Region. Its forwarding role is named `<prefix>-tamper-<Region>` (also in `forwarderRoleNames`).
+   * @default - no tamper rule
+   */
+  readonly tamperRule?: BackupTamperRuleOptions;
 
   /**
    * Who manages the stack set.
@@ -95,7 +103,7 @@ export class BackupFailureRuleStackSet extends Construct {
   public readonly stackSet: CfnStackSet;
   /** The member template, as CloudFormation JSON. */
   public readonly templateBody: string;
-  /** The forwarder role name in each Region, to admit on the central bus (`forwarderRoleNames`). */
+  /** The forwarding role names in each Region (failure rule, and tamper rule if any), to admit on the central bus (`forwarderRoleNames`). */
   public readonly forwarderRoleNames: string[];
 
   constructor(scope: Construct, id: string, props: BackupFailureRuleStackSetProps) {
@@ -122,8 +130,11 @@ export class BackupFailureRuleStackSet extends Construct {
     }
     const ruleProps = props.ruleProps ?? {};
     const prefix = props.forwarderRoleNamePrefix ?? 'cdk-backup-alarms-forwarder';
-    if (!Token.isUnresolved(prefix) && !/^[\w+=,.@-]{1,48}$/.test(prefix)) {
-      throw new Error(`${owner}: forwarderRoleNamePrefix must be 1 to 48 of letters, digits and +=,.@_- (the Region is appended), got '${prefix}'`);
+    // IAM role names have at most 64 characters: the prefix, '-', the Region (up to 15) and, for the tamper
+    // rule, '-tamper'.
+    const maxPrefix = props.tamperRule === undefined ? 48 : 41;
+    if (!Token.isUnresolved(prefix) && (!/^[\w+=,.@-]+$/.test(prefix) || prefix.length > maxPrefix)) {
+      throw new Error(`${owner}: forwarderRoleNamePrefix must be 1 to ${maxPrefix} of letters, digits and +=,.@_- (the Region${props.tamperRule ? ' and -tamper are' : ' is'} appended), got '${prefix}'`);
     }
     const max = props.maxConcurrentPercentage ?? 25;
     const tolerance = props.failureTolerancePercentage ?? 10;
@@ -133,11 +144,11 @@ export class BackupFailureRuleStackSet extends Construct {
       }
     }
 
-    this.templateBody = memberTemplate(props.centralBusArn, { forwardCompletions: true, ...ruleProps }, prefix);
+    this.templateBody = memberTemplate(props.centralBusArn, { forwardCompletions: true, ...ruleProps }, prefix, props.tamperRule);
     if (Buffer.byteLength(this.templateBody) > MAX_TEMPLATE_BODY) {
       throw new Error(`${owner}: the member template is ${Buffer.byteLength(this.templateBody)} bytes, over CloudFormation's ${MAX_TEMPLATE_BODY}-byte TemplateBody limit`);
     }
-    this.forwarderRoleNames = props.regions.map((r) => `${prefix}-${r}`);
+    this.forwarderRoleNames = props.regions.flatMap((r) => [`${prefix}-${r}`, ...(props.tamperRule ? [`${prefix}-tamper-${r}`] : [])]);
 
     this.stackSet = new CfnStackSet(this, 'StackSet', {
       stackSetName: props.stackSetName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
@@ -166,7 +177,7 @@ export class BackupFailureRuleStackSet extends Construct {
  * app writes into a private temporary folder that is removed at once, never into the user's `cdk.out` (an
  * `App` without `outdir` would honour `CDK_OUTDIR` and leave a stray template there for linters and scanners).
  */
-function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleOptions, prefix: string): string {
+function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleOptions, prefix: string, tamper?: BackupTamperRuleOptions): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-backup-alarms-member-'));
   try {
     const app = new App({ analyticsReporting: false, outdir });
@@ -176,6 +187,9 @@ function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleOptio
       centralBusArn,
       forwarderRoleName: `${prefix}-${Aws.REGION}`,
     });
+    if (tamper !== undefined) {
+      new BackupTamperRule(stack, 'BackupTampering', { ...tamper, centralBusArn, forwarderRoleName: `${prefix}-tamper-${Aws.REGION}` });
+    }
     return JSON.stringify(app.synth().getStackByName(stack.stackName).template);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

@@ -11,8 +11,10 @@ import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { emailConsoleHost, jobFailureMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
-import { anyAlarmPattern, centralPolicyPattern, jobFailurePattern, otherEventsPattern, RawPattern } from './private/patterns';
+import { emailConsoleHost, jobFailureMessage, tamperCallMessage, tamperStateMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
+import {
+  anyAlarmPattern, centralPolicyPattern, centralTamperCallPattern, centralTamperStatePattern, jobFailurePattern, otherEventsPattern, RawPattern,
+} from './private/patterns';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
@@ -137,7 +139,11 @@ export class CentralAlarmBus extends Construct {
   public readonly jobFailureRules: events.Rule[];
   /** The notification rule for organization backup policy changes. */
   public readonly policyChangeRule: events.Rule;
-  /** The notification rule for tampering signals and events of other sources. */
+  /** The notification rule for tampering API calls (CloudTrail records of AWS Backup, with their caller). */
+  public readonly tamperCallRule: events.Rule;
+  /** The notification rule for AWS Backup state changes that mean lost protection. */
+  public readonly tamperStateRule: events.Rule;
+  /** The notification rule for every other forwarded event (AWS Backup's or other sources'). */
   public readonly otherEventsRule: events.Rule;
   /** The dead-letter queue of every target of this construct. */
   public readonly deadLetterQueue: sqs.IQueue;
@@ -209,7 +215,11 @@ export class CentralAlarmBus extends Construct {
       jobFailurePattern(kind), jobFailureMessage(kind, consoleHost)));
     this.policyChangeRule = this.notificationRule('PolicyChanges', 'Changes to organization backup policies',
       centralPolicyPattern(), policyChangeMessage(consoleHost));
-    this.otherEventsRule = this.notificationRule('OtherEvents', 'AWS Backup tampering signals and other forwarded events',
+    this.tamperCallRule = this.notificationRule('TamperCalls', 'AWS Backup API calls that delete, unlock or silence backups',
+      centralTamperCallPattern(), tamperCallMessage(consoleHost));
+    this.tamperStateRule = this.notificationRule('TamperStateChanges', 'AWS Backup vaults or plans deleted, Region opt-in changed',
+      centralTamperStatePattern(), tamperStateMessage(consoleHost));
+    this.otherEventsRule = this.notificationRule('OtherEvents', 'Other forwarded events (AWS Backup and other sources)',
       otherEventsPattern(), otherEventMessage());
 
     if (props.forwardLocalBackupEvents ?? true) {
@@ -292,6 +302,14 @@ export class CentralAlarmBus extends Construct {
   }
 
   /**
+   * How many tampering signals reached the bus (API calls and state changes).
+   * @param props metric options
+   */
+  public metricTamperSignals(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return sumOf([this.tamperCallRule, this.tamperStateRule].map((r) => this.ruleMetric('MatchedEvents', r, props)), 'Backup tampering signals', props);
+  }
+
+  /**
    * How many deliveries of this construct's rules failed (summed over the notification rules).
    * @param props metric options
    */
@@ -315,7 +333,7 @@ export class CentralAlarmBus extends Construct {
   }
 
   private notificationRules(): events.Rule[] {
-    return [...this.jobFailureRules, this.policyChangeRule, this.otherEventsRule];
+    return [...this.jobFailureRules, this.policyChangeRule, this.tamperCallRule, this.tamperStateRule, this.otherEventsRule];
   }
 
   private notificationRule(id: string, description: string, pattern: RawPattern, message: TextTemplate): events.Rule {

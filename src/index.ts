@@ -1,9 +1,11 @@
 export * from './shared/backup-events';
 export * from './shared/findings';
 export { BackupPolicyEvent, PolicyIdOnlyEvents } from './shared/policy-events';
+export { BackupTamperAction, TamperSignals } from './shared/tamper';
 export * from './forwarding';
 export * from './backup-failure-rule';
 export * from './central-alarm-bus';
 export * from './backup-policy-change-rule';
+export * from './backup-tamper-rule';
 export * from './security-hub-finding-forwarder';
 export * from './backup-failure-rule-stack-set';

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { explainNag } from './private/nag';
-import { findingPattern } from './private/patterns';
+import { anyTamperPattern, jobFindingPattern } from './private/patterns';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
 import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
 import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
@@ -123,6 +123,8 @@ export interface SecurityHubFindingForwarderProps {
 export class SecurityHubFindingForwarder extends Construct {
   /** The rule that sends job failures and completions to the buffer queue. */
   public readonly rule: events.Rule;
+  /** The rule that sends tamper signals (see `BackupTamperRule`) to the buffer queue. */
+  public readonly tamperRule: events.Rule;
   /** The buffer queue between EventBridge and the function. */
   public readonly queue: sqs.Queue;
   /** The dead-letter queue of the buffer queue and of the rule's target. */
@@ -176,18 +178,24 @@ export class SecurityHubFindingForwarder extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
 
+    // Two rules, each under EventBridge's default pattern quota of 2048 characters; only aws.backup events,
+    // never Security Hub's own "Findings - Imported" events, which would loop.
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
       description: 'AWS Backup job failures and completions, to Security Hub findings (cdk-backup-alarms)',
-      // Only aws.backup job events: never Security Hub's own "Findings - Imported" events, which would loop.
-      eventPattern: findingPattern() as events.EventPattern,
+      eventPattern: jobFindingPattern() as events.EventPattern,
     });
-    // The queue and the dead-letter queue admit exactly this rule (sqs:SendMessage, aws:SourceArn).
-    allowRulesToSend(this, this.queue, this.rule.ruleArn);
-    allowRulesToSend(this, this.deadLetterQueue, this.rule.ruleArn);
+    this.tamperRule = new events.Rule(this, 'TamperRule', {
+      eventBus: props.eventBus,
+      description: 'AWS Backup tampering (deletions, unlocks, policy and notification changes), to Security Hub findings (cdk-backup-alarms)',
+      eventPattern: anyTamperPattern() as events.EventPattern,
+    });
+    // The queue and the dead-letter queue admit exactly these rules (sqs:SendMessage, aws:SourceArn).
+    allowRulesToSend(this, this.queue, this.rule.ruleArn, this.tamperRule.ruleArn);
+    allowRulesToSend(this, this.deadLetterQueue, this.rule.ruleArn, this.tamperRule.ruleArn);
     const queueArn = this.queue.queueArn;
     const delivery = deliveryConfig({ deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
-    this.rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
+    for (const rule of [this.rule, this.tamperRule]) rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller } from '../src';
+import { expectAwsSolutionsClean } from './support/assertions';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 
@@ -77,10 +77,7 @@ test('per-account and rollout-set props are refused by the type of ruleProps, no
 
 test('cdk-nag AwsSolutions passes', () => {
   const { app, stack } = synth();
-  Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
-  app.synth();
-  expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-  expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  expectAwsSolutionsClean(app, stack);
 });
 
 test('the member template is synthesized privately: the user\'s cdk.out holds only the user\'s stacks, even with CDK_OUTDIR set', () => {

@@ -4,6 +4,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BackupPolicyChangeRule, BackupPolicyChangeRuleProps, BackupPolicyEvent, PolicyIdOnlyEvents } from '../src';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
+import { expectForwardingContract } from './support/assertions';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 const MGMT = { account: '111111111111', region: 'us-east-1' };
@@ -55,17 +56,7 @@ describe('pattern', () => {
 
   test('the target is the central bus, with role, retries and dead-letter queue', () => {
     const { template } = synth({ forwarderRoleName: 'backup-alarms-policy-forwarder' });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      Targets: [Match.objectLike({
-        Arn: CENTRAL,
-        RoleArn: Match.anyValue(),
-        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-        DeadLetterConfig: Match.anyValue(),
-      })],
-    });
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'backup-alarms-policy-forwarder' });
-    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: CENTRAL }] } });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    expectForwardingContract(template, CENTRAL, 'backup-alarms-policy-forwarder');
   });
 });
 

@@ -148,12 +148,13 @@ describe('topic and key', () => {
 });
 
 describe('notification rules', () => {
-  test('one rule per job kind, one for policy changes, one for the rest, each to the topic with a readable text', () => {
+  test('one rule per job kind, one for policy changes, two for tampering, one for the rest, each to the topic with a readable text', () => {
     const { template, bus } = synth();
     expect(bus.jobFailureRules).toHaveLength(4);
     const rules = Object.entries(template.findResources('AWS::Events::Rule'))
       .filter(([id]) => !id.includes('LocalBackupEvents'));
-    expect(rules).toHaveLength(6);
+    // Four job kinds, policy changes, tampering calls, tampering state changes, everything else.
+    expect(rules).toHaveLength(8);
     for (const [, rule] of rules) {
       const props = (rule as any).Properties;
       expect(props.EventBusName).toEqual({ Ref: expect.stringMatching(/EventBus/) });
@@ -185,7 +186,7 @@ describe('notification rules', () => {
     const { template } = synth();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
     const failed = alarms.filter((a) => a.MetricName === 'FailedInvocations');
-    expect(failed).toHaveLength(6);
+    expect(failed).toHaveLength(8);
     for (const a of failed) {
       expect(a.Namespace).toBe('AWS/Events');
       expect(a.Dimensions.map((d: any) => d.Name).sort()).toEqual(['EventBusName', 'RuleName']);
@@ -233,7 +234,8 @@ describe('notification rules', () => {
     expect(restore.metricName).toBe('MatchedEvents');
     expect(stack.resolve(restore.dimensions?.RuleName)).toEqual({ Ref: expect.stringMatching(/RestoreJobFailures/) });
     expect(bus.metricPolicyChanges().namespace).toBe('AWS/Events');
-    expect((bus.metricFailedNotifications() as cloudwatch.MathExpression).expression.split('+')).toHaveLength(6);
+    expect((bus.metricFailedNotifications() as cloudwatch.MathExpression).expression.split('+')).toHaveLength(8);
+    expect((bus.metricTamperSignals() as cloudwatch.MathExpression).expression.split('+')).toHaveLength(2);
   });
 });
 

@@ -155,10 +155,14 @@ describe('EventBridge to the dead-letter queues', () => {
     expect(allows.some((s) => JSON.stringify(s.Condition.ArnLike?.['aws:SourceArn'] ?? '').includes(':events:eu-west-1:111111111111:rule/'))).toBe(true);
   });
 
-  test(`member rule: its own queue, ArnEquals on the exact rule ARN (${DOCS.eventBridgeDlq})`, () => {
+  test(`member rules: each its own queue, ArnEquals on its exact rule ARN (${DOCS.eventBridgeDlq})`, () => {
     const { member } = organization();
     const allows = statementsOf(member, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter((s) => s.Effect === 'Allow');
-    expect(allows).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/Rule/), 'Arn'] } } } })]);
+    // The failure rule and the tamper rule of the stack set's member template.
+    expect(allows).toHaveLength(2);
+    for (const a of allows) {
+      expect(a).toEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/Rule/), 'Arn'] } } } }));
+    }
   });
 });
 
@@ -270,7 +274,7 @@ describe('partitions', () => {
     new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
     const templates = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'))
       .flatMap((r: any) => r.Properties.Targets ?? []).map((tg: any) => tg.InputTransformer?.InputTemplate).filter((x: unknown) => typeof x === 'string' && x.includes('Console: '));
-    expect(templates.length).toBe(5); // four job kinds and the policy changes
+    expect(templates.length).toBe(7); // four job kinds, the policy changes, two tampering families
     for (const t of templates) expect(t).toMatch(new RegExp(`Console: https://${host.replace(/[.<>]/g, '\\$&')}/(backup|organizations)/`));
   });
 

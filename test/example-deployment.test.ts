@@ -22,7 +22,7 @@ const ORGANIZATION = [EXAMPLE.managementAccount, EXAMPLE.centralAccount, ...EXAM
 function jobForwarders(d: Deployment): string[] {
   return Object.entries<any>(d.template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::Events::Rule')
-    .filter(([, r]) => (r.Properties.EventPattern?.source ?? []).includes('aws.backup'))
+    .filter(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('Backup Job State Change'))
     .filter(([, r]) => (r.Properties.Targets ?? []).some((t: any) => {
       const arn = evaluate(t.Arn, d);
       // The central stack's own default-bus rule targets the bus by reference.

@@ -135,12 +135,11 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
     ['CentralRestoreJobFailures', ['restore-aborted', 'restore-failed', 'restore-failed-restore-testing', 'restore-failed-with-vault']],
     ['CentralScanJobFailures', ['scan-canceled', 'scan-completed-threats', 'scan-completed_with_issues', 'scan-failed']],
     ['CentralPolicyChanges', ['policy-update']],
-    // AWS Backup events other than job state changes (vault, plan, recovery point, Region settings) and
-    // CloudTrail calls alarm here when a user forwards them.
-    ['CentralOtherEvents', [
-      'backup-plan-created', 'backup-plan-deleted', 'backup-plan-modified', 'backup-vault-created', 'backup-vault-deleted',
-      'backup-vault-modified', 'recovery-point-completed', 'region-setting-modified', 'tampering-delete-recovery-point',
-    ]],
+    // Tampering has rules (and emails) of its own: the calls, and the state changes that mean lost protection.
+    ['CentralTamperCalls', ['tampering-delete-recovery-point']],
+    ['CentralTamperStateChanges', ['backup-plan-deleted', 'backup-vault-deleted', 'region-setting-modified']],
+    // AWS Backup events that are neither job state changes nor tampering alarm here when a user forwards them.
+    ['CentralOtherEvents', ['backup-plan-created', 'backup-plan-modified', 'backup-vault-created', 'backup-vault-modified', 'recovery-point-completed']],
   ])('%s emails exactly these', (rule, expected) => {
     expect(byPrefix(rule)).toEqual(expected);
   });
@@ -158,6 +157,7 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
     const union = new Set([
       ...byPrefix('CentralBackupJobFailures'), ...byPrefix('CentralCopyJobFailures'), ...byPrefix('CentralRestoreJobFailures'),
       ...byPrefix('CentralScanJobFailures'), ...byPrefix('CentralPolicyChanges'), ...byPrefix('CentralOtherEvents'),
+      ...byPrefix('CentralTamperCalls'), ...byPrefix('CentralTamperStateChanges'),
     ]);
     expect(byPrefix('CentralAlarmTargetChat')).toEqual([...union].sort());
   });

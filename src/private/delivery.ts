@@ -37,14 +37,15 @@ export function deliveryConfig(policy: DeliveryPolicy): Pick<events.RuleTargetCo
  *
  * An imported queue ignores the statement: its owner must add it (the README says which).
  */
-export function allowRulesToSend(scope: Construct, queue: sqs.IQueue, ruleArnPattern: string): void {
+export function allowRulesToSend(scope: Construct, queue: sqs.IQueue, ruleArnPattern: string, ...moreRuleArns: string[]): void {
+  const arns = [ruleArnPattern, ...moreRuleArns];
   queue.addToResourcePolicy(new iam.PolicyStatement({
     // Unique per construct, so that several constructs may share one queue.
     sid: `AllowRulesOf${Names.uniqueId(scope).slice(-60)}`,
     principals: [new iam.ServicePrincipal('events.amazonaws.com')],
     actions: ['sqs:SendMessage'],
     resources: [queue.queueArn],
-    // ArnEquals for one rule, as the guide shows it; ArnLike only for a pattern.
-    conditions: { [ruleArnPattern.includes('*') ? 'ArnLike' : 'ArnEquals']: { 'aws:SourceArn': ruleArnPattern } },
+    // ArnEquals for named rules, as the guide shows it; ArnLike only for a pattern.
+    conditions: { [arns.some((a) => a.includes('*')) ? 'ArnLike' : 'ArnEquals']: { 'aws:SourceArn': arns.length === 1 ? arns[0] : arns } },
   }));
 }

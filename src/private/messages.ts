@@ -109,6 +109,83 @@ export function policyChangeMessage(consoleHost: string): TextTemplate {
   };
 }
 
+/**
+ * The email text for a tampering API call (a CloudTrail record of `backup.amazonaws.com`): who did what to
+ * which vault, recovery point or plan, from where, when, and whether it failed (an attempt is news too).
+ */
+export function tamperCallMessage(consoleHost: string): TextTemplate {
+  return {
+    paths: {
+      eventName: '$.detail.eventName',
+      account: '$.account',
+      region: '$.region',
+      time: '$.detail.eventTime',
+      who: '$.detail.userIdentity.arn',
+      role: '$.detail.userIdentity.sessionContext.sessionIssuer.arn',
+      ip: '$.detail.sourceIPAddress',
+      agent: '$.detail.userAgent',
+      vault: '$.detail.requestParameters.backupVaultName',
+      recoveryPoint: '$.detail.requestParameters.recoveryPointArn',
+      plan: '$.detail.requestParameters.backupPlanId',
+      selection: '$.detail.requestParameters.selectionId',
+      legalHold: '$.detail.requestParameters.legalHoldId',
+      errorCode: '$.detail.errorCode',
+      eventId: '$.detail.eventID',
+    },
+    template: [
+      'Backup tampering: <eventName> in account <account>, <region>, by <who>',
+      '',
+      'Vault: <vault>',
+      'Recovery point: <recoveryPoint>',
+      'Backup plan: <plan>',
+      'Selection: <selection>',
+      'Legal hold: <legalHold>',
+      'Caller: <who>',
+      'Role: <role>',
+      'Source IP: <ip>',
+      'User agent: <agent>',
+      'Error (the call was refused if set): <errorCode>',
+      'Time: <time>',
+      'CloudTrail event id: <eventId>',
+      '',
+      `Console: https://${consoleHost}/backup/home?region=<region>#/backupvaults`,
+      '',
+      'Sent by cdk-backup-alarms from the central alarm bus.',
+    ].join('\n'),
+  };
+}
+
+/** The email text for an AWS Backup state change that means lost protection (vault or plan deleted, opt-in changed). */
+export function tamperStateMessage(consoleHost: string): TextTemplate {
+  return {
+    paths: {
+      detailType: '$.detail-type',
+      state: '$.detail.state',
+      account: '$.account',
+      region: '$.region',
+      time: '$.time',
+      resources: '$.resources',
+      vault: '$.detail.backupVaultName',
+      plan: '$.detail.backupPlanId',
+      optIn: '$.detail.ResourceTypeOptInPreference',
+      id: '$.id',
+    },
+    template: [
+      'Backup tampering: <detailType> <state> in account <account>, <region>: <resources>',
+      '',
+      'Vault: <vault>',
+      'Backup plan: <plan>',
+      'Resource type opt-in (false = no longer backed up): <optIn>',
+      'Time: <time>',
+      'Event id: <id> (AWS Backup does not say who; the CloudTrail call, if a trail logs it, does)',
+      '',
+      `Console: https://${consoleHost}/backup/home?region=<region>#/`,
+      '',
+      'Sent by cdk-backup-alarms from the central alarm bus.',
+    ].join('\n'),
+  };
+}
+
 /** The email text for any other forwarded event, for example a CloudTrail tampering signal. */
 export function otherEventMessage(): TextTemplate {
   return {

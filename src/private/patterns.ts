@@ -4,8 +4,10 @@
  *
  * | family | member side (forwards)                  | central side (alarms, imports)                          |
  * | ------ | --------------------------------------- | ------------------------------------------------------- |
- * | jobs   | `jobEventPattern` (chosen kinds/states) | `jobFailurePattern` per kind, `findingPattern`           |
+ * | jobs   | `jobEventPattern` (chosen kinds/states) | `jobFailurePattern` per kind, `jobFindingPattern`        |
  * | policy | `memberPolicyPattern`                   | `centralPolicyPattern`                                   |
+ * | tamper | `memberTamperPattern`                   | `centralTamperCallPattern`, `centralTamperStatePattern`, |
+ * |        |                                         | `anyTamperPattern` (findings)                           |
  * | other  | (the user's own rules)                  | `otherEventsPattern`; `anyAlarmPattern` unites them all |
  *
  * Alternatives are merged one way only, by `anyOf`.
@@ -13,6 +15,10 @@
 import { BackupEvents, BackupJobKind, BackupJobState } from '../shared/backup-events';
 import { NON_FAILURE_STATES } from '../shared/jobs';
 import { BackupPolicyEvent, ORGANIZATIONS_SOURCE } from '../shared/policy-events';
+import {
+  API_CALL_DETAIL_TYPE, BACKUP_EVENT_SOURCE, BACKUP_SERVICE_LINKED_ROLE, BackupTamperAction,
+  TAMPER_STATE_CHANGES, TAMPER_STATE_DETAIL_TYPES, TamperSignals,
+} from '../shared/tamper';
 
 /** A raw EventBridge event pattern, as CloudFormation's `EventPattern` takes it. */
 export type RawPattern = { [key: string]: any };
@@ -193,27 +199,99 @@ export function centralPolicyPattern(): RawPattern {
   return { source: [ORGANIZATIONS_SOURCE] };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Tampering
+// ---------------------------------------------------------------------------------------------------------
+
+/** What a tamper pattern selects. */
+export interface TamperSelection {
+  readonly actions: readonly string[];
+  readonly signals: TamperSignals;
+  /** Roles (by name) whose calls are expected, in any account. */
+  readonly allowedRoleNames: readonly string[];
+}
+
 /**
- * Everything else that reaches the central bus and should alarm: AWS Backup events that are not job state
- * changes (CloudTrail calls such as DeleteRecoveryPoint, vault and plan changes) and events of any other
- * source that users forward. Never job events (they have their own rules, and successes must not alarm),
- * never Security Hub's own events.
+ * The calls that do the damage, by anyone but the allowed roles and AWS services acting for the account
+ * (AWS Backup's own lifecycle deletions are made by its service-linked role, `invokedBy` backup.amazonaws.com),
+ * and AWS Backup's state changes that mean lost protection. A call's caller is `userIdentity`: an assumed
+ * role is named by `sessionContext.sessionIssuer.userName`; other callers (IAM users, the root user) have no
+ * session issuer, hence two branches. Everything else of the CloudTrail record (source IP, user agent,
+ * request) travels with the event.
+ */
+export function memberTamperPattern(sel: TamperSelection): RawPattern {
+  const branches: RawPattern[] = [];
+  if (sel.signals !== TamperSignals.STATE_CHANGES) {
+    const call = (userIdentity: RawPattern) => ({
+      'source': [BackupEvents.SOURCE],
+      'detail-type': [API_CALL_DETAIL_TYPE],
+      'detail': { eventSource: [BACKUP_EVENT_SOURCE], eventName: [...sel.actions], userIdentity },
+    });
+    const notAService = { invokedBy: [{ exists: false }] };
+    branches.push(call({
+      type: ['AssumedRole'],
+      ...notAService,
+      sessionContext: { sessionIssuer: { userName: [{ 'anything-but': unique([BACKUP_SERVICE_LINKED_ROLE, ...sel.allowedRoleNames]) }] } },
+    }));
+    branches.push(call({ type: [{ 'anything-but': ['AssumedRole', 'AWSService'] }], ...notAService }));
+  }
+  if (sel.signals !== TamperSignals.API_CALLS) branches.push(...tamperStateBranches());
+  return anyOf(branches);
+}
+
+function tamperStateBranches(): RawPattern[] {
+  return TAMPER_STATE_CHANGES.map((c) => ({
+    'source': [BackupEvents.SOURCE],
+    'detail-type': [c.detailType],
+    ...(c.states ? { detail: { state: [...c.states] } } : {}),
+  }));
+}
+
+/** Every tamper signal a member may forward, for the forwarder (which may sit on a default bus, too). */
+export function anyTamperPattern(): RawPattern {
+  const actions = Object.values(BackupTamperAction);
+  return memberTamperPattern({ actions, signals: TamperSignals.STATE_CHANGES_AND_API_CALLS, allowedRoleNames: [] });
+}
+
+/** AWS Backup API calls that reach the central bus: whatever the members chose to forward. */
+export function centralTamperCallPattern(): RawPattern {
+  return { 'source': [BackupEvents.SOURCE], 'detail-type': [API_CALL_DETAIL_TYPE], 'detail': { eventSource: [BACKUP_EVENT_SOURCE] } };
+}
+
+/** AWS Backup state changes that mean lost protection. */
+export function centralTamperStatePattern(): RawPattern {
+  return anyOf(tamperStateBranches());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Everything else, and the unions
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Everything else that reaches the central bus and should alarm: AWS Backup events that are neither job
+ * state changes nor tampering (vault and plan created or modified, recovery point changes) and events of any
+ * other source that users forward. Never job events (they have their own rules, and successes must not
+ * alarm), never tampering (its own rules), never Security Hub's own events. The exact complement of the
+ * other families within AWS Backup's source.
  */
 export function otherEventsPattern(): RawPattern {
   const jobDetailTypes = BackupEvents.ALL_JOB_KINDS.map((k) => BackupEvents.detailTypeOf(k));
   return anyOf([
-    { 'source': [BackupEvents.SOURCE], 'detail-type': [{ 'anything-but': jobDetailTypes }] },
+    { 'source': [BackupEvents.SOURCE], 'detail-type': [{ 'anything-but': [...jobDetailTypes, API_CALL_DETAIL_TYPE, ...TAMPER_STATE_DETAIL_TYPES] }] },
+    ...TAMPER_STATE_CHANGES.filter((c) => c.states !== undefined).map((c) => ({
+      'source': [BackupEvents.SOURCE], 'detail-type': [c.detailType], 'detail': { state: [{ 'anything-but': [...c.states!] }] },
+    })),
     { source: [{ 'anything-but': HANDLED_SOURCES }] },
   ]);
 }
 
 /** Every event that alarms: the union of the notification rules' patterns. */
 export function anyAlarmPattern(): RawPattern {
-  return anyOf([anyFailurePattern(), centralPolicyPattern(), otherEventsPattern()]);
+  return anyOf([anyFailurePattern(), centralPolicyPattern(), centralTamperCallPattern(), centralTamperStatePattern(), otherEventsPattern()]);
 }
 
-/** What the Security Hub forwarder takes from the bus: job failures and successes, never anything else. */
-export function findingPattern(): RawPattern {
+/** The job events the Security Hub forwarder takes from the bus (its tamper rule takes `anyTamperPattern`). */
+export function jobFindingPattern(): RawPattern {
   return anyOf([anyFailurePattern(), anySuccessPattern()]);
 }
 

@@ -45,7 +45,7 @@ export function forwarderIdentity(invokedFunctionArn: string, region?: string): 
 }
 
 /** Where the finding of `ev` is imported. */
-export function importTargetFor(mode: FindingAttribution, ev: BackupJobEvent, self: ImportTarget): ImportTarget {
+export function importTargetFor(mode: FindingAttribution, ev: Pick<BackupJobEvent, 'account' | 'region'>, self: ImportTarget): ImportTarget {
   return mode === FindingAttribution.SOURCE_ACCOUNT
     ? { partition: self.partition, accountId: ev.account, region: ev.region }
     : self;

@@ -79,13 +79,39 @@ const ARN = /^arn:[a-z0-9-]+:[a-z0-9-]*:/;
 
 /** Parses an SQS message body: one EventBridge event as JSON. */
 export function parseRecordBody(body: string | undefined): BackupJobEvent {
+  return parseBackupEvent(parseJson(body));
+}
+
+/** An SQS message body as JSON, or a malformed-event error. */
+export function parseJson(body: string | undefined): unknown {
   let raw: unknown;
   try {
     raw = JSON.parse(body ?? '');
   } catch (err) {
     throw new MalformedEventError('NOT_JSON', `the message body is not JSON (${(err as Error).message})`);
   }
-  return parseBackupEvent(raw);
+  return raw;
+}
+
+/**
+ * The envelope every event must have, exact because it decides where a finding goes: a 12-digit `account`
+ * (the AWS documentation's examples use the 13-digit `1112233445566`, which Security Hub would reject), a
+ * Region and an ISO 8601 `time`.
+ */
+export function envelopeOf(raw: Record<string, any>): { account: string; region: string; time: string } {
+  const account = raw.account;
+  if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
+    throw new MalformedEventError('BAD_ACCOUNT', `account is ${show(account)}, expected exactly 12 digits`);
+  }
+  const region = raw.region;
+  if (typeof region !== 'string' || !REGION.test(region)) {
+    throw new MalformedEventError('BAD_REGION', `region is ${show(region)}, expected a Region name such as 'eu-west-1'`);
+  }
+  const time = raw.time;
+  if (typeof time !== 'string' || !ISO_8601.test(time) || !Number.isFinite(Date.parse(time))) {
+    throw new MalformedEventError('BAD_TIME', `time is ${show(time)}, expected an ISO 8601 timestamp`);
+  }
+  return { account, region, time };
 }
 
 /**
@@ -111,18 +137,7 @@ export function parseBackupEvent(raw: unknown): BackupJobEvent {
     throw new MalformedEventError('UNSUPPORTED_DETAIL_TYPE', `detail-type '${detailType}' is not a job state change (expected one of ${
       BackupEvents.ALL_JOB_KINDS.map((k) => `'${BackupEvents.detailTypeOf(k)}'`).join(', ')})`);
   }
-  const account = raw.account;
-  if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
-    throw new MalformedEventError('BAD_ACCOUNT', `account is ${show(account)}, expected exactly 12 digits`);
-  }
-  const region = raw.region;
-  if (typeof region !== 'string' || !REGION.test(region)) {
-    throw new MalformedEventError('BAD_REGION', `region is ${show(region)}, expected a Region name such as 'eu-west-1'`);
-  }
-  const time = raw.time;
-  if (typeof time !== 'string' || !ISO_8601.test(time) || !Number.isFinite(Date.parse(time))) {
-    throw new MalformedEventError('BAD_TIME', `time is ${show(time)}, expected an ISO 8601 timestamp`);
-  }
+  const { account, region, time } = envelopeOf(raw);
   const detail = raw.detail;
   if (!isObject(detail)) throw new MalformedEventError('MISSING_DETAIL', 'the event has no detail object');
 
@@ -180,11 +195,11 @@ function isArn(v: unknown): v is string {
   return typeof v === 'string' && ARN.test(v.trim());
 }
 
-function arn(v: unknown): string | undefined {
+export function arn(v: unknown): string | undefined {
   return isArn(v) ? v.trim() : undefined;
 }
 
-function text(v: unknown): string | undefined {
+export function text(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v !== 'string') return undefined;
   const t = v.trim();
@@ -197,7 +212,7 @@ function size(v: unknown): string | undefined {
   return t !== undefined && /^\d+$/.test(t) ? t : undefined;
 }
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (v === undefined) return 'missing';
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;

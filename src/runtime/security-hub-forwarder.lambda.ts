@@ -1,5 +1,5 @@
 /**
- * SecurityHubFindingForwarder: SQS (one EventBridge AWS Backup job event per message) -> Security Hub.
+ * SecurityHubFindingForwarder: SQS (one EventBridge AWS Backup job event or tamper signal per message) -> Security Hub.
  *
  * Thin on purpose: parsing and the finding are in finding.ts, where findings go in attribution.ts, batching,
  * pacing and retries in importer.ts and pacer.ts, the environment contract in config.ts.
@@ -22,10 +22,11 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { forwarderIdentity, importTargetFor } from './attribution';
 import { SecurityHubClients } from './clients';
 import { loadConfig } from './config';
-import { MalformedEventError, parseRecordBody } from './event';
+import { MalformedEventError, parseBackupEvent, parseJson } from './event';
 import { buildFinding } from './finding';
 import { ImportItem, importFindings, ImportStatus } from './importer';
 import { findOpenFindings, reconcile } from './lifecycle';
+import { buildTamperFinding, isTamperEvent, parseTamperEvent } from './tamper';
 import { TELEMETRY } from '../shared/contract';
 
 /** Stop starting calls this long before the Lambda times out, so the response still gets out. */
@@ -53,7 +54,14 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     const items: ImportItem[] = [];
     for (const record of records) {
       try {
-        const ev = parseRecordBody(record.body);
+        const raw = parseJson(record.body);
+        if (isTamperEvent(raw)) {
+          const signal = parseTamperEvent(raw as Record<string, any>);
+          const at = importTargetFor(config.attributionMode, signal, self);
+          items.push({ ref: record.messageId, target: at, finding: buildTamperFinding(signal, at) });
+          continue;
+        }
+        const ev = parseBackupEvent(raw);
         const target = importTargetFor(config.attributionMode, ev, self);
         const finding = buildFinding(ev, target, config.severityOverrides);
         if (finding === undefined) {

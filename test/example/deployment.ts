@@ -8,7 +8,7 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, CentralAlarmBus,
+  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus,
   SecurityHubFindingForwarder, SecurityHubFindingForwarderProps,
 } from '../../src';
 
@@ -28,6 +28,8 @@ export const EXAMPLE = {
   workloadsOu: 'ou-ab12-cdef3456',
   securityOu: 'ou-ab12-secu7890',
   forwarderRoleName: 'backup-alarms-forwarder',
+  /** Roles whose AWS Backup calls are expected (lifecycle tooling, restore testing automation). */
+  automationRoleNames: ['backup-automation'],
   email: 'backup-team@example.com',
 };
 
@@ -51,7 +53,7 @@ export class CentralStack extends Stack {
       organizationId: EXAMPLE.organizationId,
       eventBusName: EXAMPLE.busName,
       forwarderRoleNames: [
-        ...EXAMPLE.memberRegions.map((r) => `${EXAMPLE.forwarderRoleName}-${r}`),
+        ...EXAMPLE.memberRegions.flatMap((r) => [`${EXAMPLE.forwarderRoleName}-${r}`, `${EXAMPLE.forwarderRoleName}-tamper-${r}`]),
         `${EXAMPLE.forwarderRoleName}-policies`,
       ],
       emailAddresses: [EXAMPLE.email],
@@ -80,6 +82,11 @@ export class MemberStack extends Stack {
       forwardCompletions: true,
       forwarderRoleName: `${EXAMPLE.forwarderRoleName}-${this.region}`,
     });
+    new BackupTamperRule(this, 'BackupTampering', {
+      centralBusArn: props.centralBusArn,
+      allowedRoleNames: EXAMPLE.automationRoleNames,
+      forwarderRoleName: `${EXAMPLE.forwarderRoleName}-tamper-${this.region}`,
+    });
   }
 }
 
@@ -98,6 +105,8 @@ export class ManagementStack extends Stack {
       organizationalUnitIds: [EXAMPLE.workloadsOu, EXAMPLE.securityOu],
       regions: EXAMPLE.memberRegions,
       forwarderRoleNamePrefix: EXAMPLE.forwarderRoleName,
+      // Deletions, unlocks and silenced notifications, by anyone but the organization's automation.
+      tamperRule: { allowedRoleNames: EXAMPLE.automationRoleNames },
     });
   }
 }

@@ -11,6 +11,8 @@ import { accountedFor, closingSuccess, Container, ensureBundle, fixture, fixture
 import { parseBackupEvent, parseRecordBody } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { classify, JobOutcome } from '../../src/runtime/severity';
+import { isTamperEvent, parseTamperEvent, tamperFindingIdOf } from '../../src/runtime/tamper';
+import { apiCall } from '../support/tamper-events';
 
 const FWD = '999999999999';
 const HOME_REGION = 'eu-west-1';
@@ -82,6 +84,11 @@ async function run(c: Container, bodies: unknown[], account = FWD): Promise<Run>
   const { failed, ok } = accountedFor(event, response);
   expect(failed.size + ok.size).toBe(event.Records.length);
   for (const record of event.Records.filter((r) => ok.has(r.messageId))) {
+    const raw = JSON.parse(record.body);
+    if (isTamperEvent(raw)) {
+      expect(hub.finding(tamperFindingIdOf(parseTamperEvent(raw)))).toBeDefined();
+      continue;
+    }
     const finding = buildFinding(parseRecordBody(record.body), { partition: 'aws', accountId: FWD, region: HOME_REGION });
     // A success with no open finding imports nothing (lifecycle.ts); every failure is held.
     if (finding?.RecordState === 'ACTIVE') expect(hub.finding(finding.Id!)).toBeDefined();
@@ -218,18 +225,44 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
     expect(fn.output.json().some((l) => String(l.message).startsWith('GetFindings failed') && l.errorCode === 'AccessDeniedException')).toBe(true);
   });
 
-  test('every documented example event in one batch: job events imported, the rest malformed, overrides applied', async () => {
+  test('tampering: a DeleteRecoveryPoint call becomes a CRITICAL, ACTIVE finding with its caller, beside a job failure in the same batch', async () => {
+    const fn = await container();
+    const call = apiCall('DeleteRecoveryPoint', 'role');
+    const r = await run(fn, [call, fixture('backup-failed', A)]);
+    expect(r.failed.size).toBe(0);
+    const stored = hub.findings().map((f) => f.finding).find((f) => f.Id.includes('/TAMPER/'))!;
+    expect(stored).toMatchObject({
+      AwsAccountId: FWD,
+      RecordState: 'ACTIVE',
+      Severity: { Label: 'CRITICAL' },
+      Types: ['TTPs/Defense Evasion/Backup Tampering', 'Effects/Data Destruction'],
+      ProductFields: expect.objectContaining({
+        'cdk-backup-alarms/Caller': 'arn:aws:sts::222222222222:assumed-role/ops-admin/alice',
+        'cdk-backup-alarms/Signal': 'DeleteRecoveryPoint',
+        'cdk-backup-alarms/SourceAccount': '222222222222',
+      }),
+    });
+    expect(stored.Id).toBe(`cdk-backup-alarms/222222222222/eu-west-1/TAMPER/DeleteRecoveryPoint/${call.detail.eventID}`);
+    // Redelivered: the same finding, not a second one.
+    await run(fn, [call]);
+    expect(hub.findings().filter((f) => f.finding.Id.includes('/TAMPER/'))).toHaveLength(1);
+  });
+
+  test('every documented example event in one batch: job events and tamper signals imported, the rest malformed, overrides applied', async () => {
     const fn = await container({ SEVERITY_OVERRIDES: '{"RESTORE:FAILED":"CRITICAL"}' });
     const names = fixtureNames();
     const events = names.map((n) => fixture(n, A));
     const r = await run(fn, events);
 
     const jobEvent = (n: string) => /^(backup|copy|restore|scan)-/.test(n) && !/^backup-(vault|plan)-/.test(n);
-    const expectedFailed = names.map((n, i) => [n, i] as const).filter(([n]) => !jobEvent(n)).map(([, i]) => i);
+    // Vault and plan deletions and Region setting changes are tamper signals: a finding each.
+    const tamperSignal = (n: string) => ['backup-vault-deleted', 'backup-plan-deleted', 'region-setting-modified'].includes(n);
+    const expectedFailed = names.map((n, i) => [n, i] as const).filter(([n]) => !jobEvent(n) && !tamperSignal(n)).map(([, i]) => i);
     expect([...r.failed].sort()).toEqual(ids(r, ...expectedFailed));
 
     const reported = names.filter((n) => jobEvent(n) && classify(parseBackupEvent(fixture(n, A))).outcome !== JobOutcome.IN_PROGRESS);
-    expect(hub.findings().map((s) => s.finding.Id).sort()).toEqual([...new Set(reported.map((n) => idOf(fixture(n, A))))].sort());
+    const tamperIds = names.filter(tamperSignal).map((n) => tamperFindingIdOf(parseTamperEvent(fixture(n, A))));
+    expect(hub.findings().map((s) => s.finding.Id).sort()).toEqual([...new Set([...reported.map((n) => idOf(fixture(n, A))), ...tamperIds])].sort());
     // (restore-failed shares its finding with restore-aborted, a later event of the same job: that one wins.)
     expect(hub.finding(idOf(fixture('restore-failed-restore-testing', A)))!.finding.Severity.Label).toBe('CRITICAL');
     expect(hub.calls.every((c) => c.status === 200 && c.failedFindings === 0)).toBe(true);
