@@ -52,13 +52,15 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   try {
     const self = forwarderIdentity(context.invokedFunctionArn, process.env.AWS_REGION);
     const items: ImportItem[] = [];
+    const tamperItems: ImportItem[] = [];
     for (const record of records) {
       try {
         const raw = parseJson(record.body);
         if (isTamperEvent(raw)) {
           const signal = parseTamperEvent(raw as Record<string, any>);
           const at = importTargetFor(config.attributionMode, signal, self);
-          items.push({ ref: record.messageId, target: at, finding: buildTamperFinding(signal, at) });
+          // An act, not a state: its own finding, nothing to look up or close.
+          tamperItems.push({ ref: record.messageId, target: at, finding: buildTamperFinding(signal, at) });
           continue;
         }
         const ev = parseBackupEvent(raw);
@@ -104,7 +106,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       counts.nothingToClose++;
       logger.debug('success with no open finding: nothing to close', { messageId: item.ref, findingId: item.finding.Id });
     }
-    const outcomes = await importFindings(send, {
+    const outcomes = await importFindings([...send, ...tamperItems], {
       send: clients.sender(self),
       pacerFor: (target) => clients.importPacer(target),
       deadline,

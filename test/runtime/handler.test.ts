@@ -246,6 +246,8 @@ describe('handler, FORWARDER_ACCOUNT mode (default)', () => {
     // Redelivered: the same finding, not a second one.
     await run(fn, [call]);
     expect(hub.findings().filter((f) => f.finding.Id.includes('/TAMPER/'))).toHaveLength(1);
+    // Tamper signals need no look-up: only the job failure's finding was looked up (one call of one Id).
+    expect(hub.lookups.map((l) => l.ids)).toEqual([1]);
   });
 
   test('every documented example event in one batch: job events and tamper signals imported, the rest malformed, overrides applied', async () => {
