@@ -31,7 +31,9 @@ export interface BackupTamperRuleOptions extends CentralBusDeliveryOptions {
   /**
    * IAM role names whose calls are expected (your organization's automation), in any account. Matched on the
    * role that the caller's session was issued by. AWS Backup's own service-linked role
-   * (`AWSServiceRoleForBackup`, lifecycle deletions) and calls invoked by AWS services never alarm.
+   * (`AWSServiceRoleForBackup`, lifecycle deletions) and calls AWS Backup itself makes (`invokedBy`
+   * backup.amazonaws.com) never alarm; a call another service makes for a person (a CloudFormation stack
+   * deleting a vault) does.
    * @default - none: every other caller alarms
    */
   readonly allowedRoleNames?: string[];

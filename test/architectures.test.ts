@@ -104,6 +104,10 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
     }
   });
 
+  test('every event pattern fits EventBridge\'s default quota of 2,048 characters', () => {
+    for (const rule of a.rules) expect([rule.id, JSON.stringify(rule.pattern).length <= 2048]).toEqual([rule.id, true]);
+  });
+
   test('no rule targets the bus it sits on', () => {
     for (const rule of a.rules) expect(rule.targets).not.toContain(rule.busArn);
   });

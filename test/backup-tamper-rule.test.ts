@@ -35,7 +35,7 @@ test('every action is an operation of the AWS Backup API (checked against the AW
 
 describe('the pattern, with event-ruler', () => {
   const calls: Record<string, unknown> = {};
-  const callers: Caller[] = ['role', 'user', 'root', 'allowed-role', 'backup-lifecycle', 'aws-service'];
+  const callers: Caller[] = ['role', 'user', 'root', 'allowed-role', 'backup-lifecycle', 'backup-on-behalf', 'aws-service', 'cloudformation'];
   for (const action of ACTIONS) for (const caller of callers) calls[`${action}/${caller}`] = apiCall(action, caller);
   calls['StartBackupJob/role'] = apiCall('StartBackupJob', 'role');
   const states = stateChanges();
@@ -49,15 +49,15 @@ describe('the pattern, with event-ruler', () => {
   }, events);
   const matched = (row: string) => Object.keys(m[row]).filter((e) => m[row][e]).sort();
 
-  test('every tamper call by a person (role, IAM user, root) matches, for every action', () => {
+  test('every tamper call by a person (role, IAM user, root, or through CloudFormation) matches, for every action', () => {
     for (const action of ACTIONS) {
-      for (const caller of ['role', 'user', 'root']) expect([`${action}/${caller}`, m.defaults[`${action}/${caller}`]]).toEqual([`${action}/${caller}`, true]);
+      for (const caller of ['role', 'user', 'root', 'cloudformation']) expect([`${action}/${caller}`, m.defaults[`${action}/${caller}`]]).toEqual([`${action}/${caller}`, true]);
     }
   });
 
   test('allow-listed roles, AWS Backup\'s own lifecycle deletions and AWS services never match', () => {
     for (const action of ACTIONS) {
-      for (const caller of ['allowed-role', 'backup-lifecycle', 'aws-service']) {
+      for (const caller of ['allowed-role', 'backup-lifecycle', 'backup-on-behalf', 'aws-service']) {
         expect([`${action}/${caller}`, m.defaults[`${action}/${caller}`]]).toEqual([`${action}/${caller}`, false]);
       }
     }
@@ -76,7 +76,7 @@ describe('the pattern, with event-ruler', () => {
     expect(matched('statesOnly')).toEqual(['backup-plan-deleted', 'backup-vault-deleted', 'region-setting-modified']);
     // Without an allow-list, the automation role alarms like anyone else.
     expect(matched('deletesOnly').filter((e) => e.includes('/')))
-      .toEqual(['DeleteRecoveryPoint/allowed-role', 'DeleteRecoveryPoint/role', 'DeleteRecoveryPoint/root', 'DeleteRecoveryPoint/user']);
+      .toEqual(['DeleteRecoveryPoint/allowed-role', 'DeleteRecoveryPoint/cloudformation', 'DeleteRecoveryPoint/role', 'DeleteRecoveryPoint/root', 'DeleteRecoveryPoint/user']);
   });
 });
 

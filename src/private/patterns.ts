@@ -212,8 +212,8 @@ export interface TamperSelection {
 }
 
 /**
- * The calls that do the damage, by anyone but the allowed roles and AWS services acting for the account
- * (AWS Backup's own lifecycle deletions are made by its service-linked role, `invokedBy` backup.amazonaws.com),
+ * The calls that do the damage, by anyone but the allowed roles and AWS Backup acting itself (its lifecycle
+ * deletions: its service-linked role, `invokedBy` backup.amazonaws.com, or type AWSService),
  * and AWS Backup's state changes that mean lost protection. A call's caller is `userIdentity`: an assumed
  * role is named by `sessionContext.sessionIssuer.userName`; other callers (IAM users, the root user) have no
  * session issuer, hence two branches. Everything else of the CloudTrail record (source IP, user agent,
@@ -227,7 +227,9 @@ export function memberTamperPattern(sel: TamperSelection): RawPattern {
       'detail-type': [API_CALL_DETAIL_TYPE],
       'detail': { eventSource: [BACKUP_EVENT_SOURCE], eventName: [...sel.actions], userIdentity },
     });
-    const notAService = { invokedBy: [{ exists: false }] };
+    // AWS Backup acting itself (lifecycle deletions) never counts; a call another service makes for a person
+    // (a CloudFormation stack deleting a vault) still does.
+    const notAService = { invokedBy: [{ exists: false }, { 'anything-but': [BACKUP_EVENT_SOURCE] }] };
     branches.push(call({
       type: ['AssumedRole'],
       ...notAService,

@@ -15,7 +15,7 @@ export const TAMPER_ACCOUNT = '222222222222';
 export const TAMPER_REGION = 'eu-west-1';
 
 /** Who made the call. */
-export type Caller = 'role' | 'user' | 'root' | 'allowed-role' | 'backup-lifecycle' | 'aws-service';
+export type Caller = 'role' | 'user' | 'root' | 'allowed-role' | 'backup-lifecycle' | 'backup-on-behalf' | 'aws-service' | 'cloudformation';
 
 const IDENTITIES: Record<Caller, Record<string, unknown>> = {
   'role': assumedRole('ops-admin', 'alice'),
@@ -27,7 +27,11 @@ const IDENTITIES: Record<Caller, Record<string, unknown>> = {
     ...assumedRole('AWSServiceRoleForBackup', 'AWSBackup-Lifecycle', 'aws-service-role/backup.amazonaws.com/'),
     invokedBy: 'backup.amazonaws.com',
   },
+  // AWS Backup acting with the customer's backup role.
+  'backup-on-behalf': { ...assumedRole('AWSBackupDefaultServiceRole', 'AWSBackup', 'service-role/'), invokedBy: 'backup.amazonaws.com' },
   'aws-service': { type: 'AWSService', invokedBy: 'backup.amazonaws.com' },
+  // A person deleting a CloudFormation stack that holds a vault: CloudFormation calls with their role.
+  'cloudformation': { ...assumedRole('ops-admin', 'alice'), invokedBy: 'cloudformation.amazonaws.com' },
 };
 
 function assumedRole(role: string, session: string, rolePath = ''): Record<string, unknown> {
@@ -43,6 +47,8 @@ function assumedRole(role: string, session: string, rolePath = ''): Record<strin
     },
   };
 }
+
+const SERVICE_CALLERS: Caller[] = ['aws-service', 'backup-lifecycle', 'backup-on-behalf', 'cloudformation'];
 
 const RECOVERY_POINT = `arn:aws:ec2:${TAMPER_REGION}::snapshot/snap-0123456789abcdef0`;
 
@@ -82,8 +88,8 @@ export function apiCall(eventName: string, caller: Caller = 'role', extra: Recor
       eventSource: 'backup.amazonaws.com',
       eventName,
       awsRegion: TAMPER_REGION,
-      sourceIPAddress: caller === 'aws-service' || caller === 'backup-lifecycle' ? 'backup.amazonaws.com' : '203.0.113.7',
-      userAgent: caller === 'aws-service' || caller === 'backup-lifecycle' ? 'backup.amazonaws.com' : 'aws-cli/2.15.0 Python/3.11.6',
+      sourceIPAddress: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : '203.0.113.7',
+      userAgent: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : 'aws-cli/2.15.0 Python/3.11.6',
       requestParameters: REQUESTS[eventName] ?? {},
       responseElements: null,
       requestID: '11111111-2222-3333-4444-555555555555',
