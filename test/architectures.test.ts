@@ -11,7 +11,7 @@
 import { App } from 'aws-cdk-lib';
 import { FindingAttribution } from '../src';
 import { Architecture, ARCHITECTURES } from './example/architectures';
-import { Deployment, deploymentsOf, evaluate, resourcesOf } from './support/deployments';
+import { Deployment, deploymentsOf, evaluate, partitionOf, resourcesOf } from './support/deployments';
 
 interface Bus { readonly arn: string; readonly account: string; readonly region: string }
 interface RuleInfo {
@@ -86,7 +86,7 @@ function findingBuses(a: ReturnType<typeof analyse>): Map<string, Deployment> {
 function reach(a: ReturnType<typeof analyse>, source: { account: string; region: string }) {
   const forwarding = a.rules.filter((r) => r.deployment.account === source.account && r.deployment.region === source.region
     && r.busArn.endsWith(':event-bus/default') && matchesJobs(r.pattern));
-  const defaultBus = forwarding[0]?.busArn ?? `arn:${source.region.startsWith('cn-') ? 'aws-cn' : 'aws'}:events:${source.region}:${source.account}:event-bus/default`;
+  const defaultBus = forwarding[0]?.busArn ?? `arn:${partitionOf(source.region)}:events:${source.region}:${source.account}:event-bus/default`;
   return { defaultBus, forwarding };
 }
 

@@ -295,6 +295,9 @@ describe('without AWS Organizations', () => {
     expect(Object.keys(t.findResources('AWS::Events::Rule')).length).toBeGreaterThanOrEqual(7);
   });
 
+  // The bus policy grants events:PutEvents to the sending accounts (EventBridge user guide, "Permissions for
+  // event buses": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html); a sender
+  // in the bus's own account needs only its identity policy, hence no bus policy at all without other accounts.
   test('listed accounts without an organization: exactly those accounts, narrowed to role names if given', () => {
     const t = build({ allowedAccounts: ['222222222222', '333333333333'], forwarderRoleNames: ['backup-alarms-forwarder'] });
     const policy = Object.values(t.findResources('AWS::Events::EventBusPolicy'))[0] as any;

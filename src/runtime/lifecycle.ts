@@ -115,7 +115,9 @@ export function reconcile(items: readonly ImportItem[], known: KnownFindings): R
   const groups = new Map<string, ImportItem[]>();
   for (const item of items) {
     const key = findingKey(item.target, item.finding.Id!);
-    groups.set(key, [...(groups.get(key) ?? []), item]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
   }
   const send: ImportItem[] = [];
   const nothingToClose: ImportItem[] = [];
