@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/metrics@2.36.0',
     '@types/aws-lambda@8.10.164',
     '@jsii/spec@1.140.0',
+    // Property-based tests of the runtime (seeded, reproducible): test/runtime/fuzz.test.ts.
+    'fast-check@4.11.0',
   ],
 
   // Lambda handlers (src/**/x.lambda.ts) are bundled by esbuild into assets/ before jsii compiles.
