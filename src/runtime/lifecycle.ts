@@ -17,6 +17,12 @@
  * When the look-up itself fails (throttled past the retries, access denied), the batch is not held back:
  * findings go out as a stateless forwarder would send them (`CreatedAt` = the event's time, every success
  * ARCHIVED), and the handler logs it.
+ *
+ * Look-ups that a success needs (is there anything to close?) always wait for their turn in the look-up
+ * budget. Look-ups that only failures need (to keep an open finding's `CreatedAt`) are made only while the
+ * budget has a token at once: when a whole Region fails together, the failures are imported at the import
+ * quota's pace instead of the look-up quota's (20 Ids per call at 1 call/s would make 10,000 failures wait
+ * 500 s), and a failure that was not looked up starts its episode at its own time. The handler counts them.
  */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { findingKey, ImportTarget, targetKey } from './attribution';
@@ -45,6 +51,8 @@ export interface KnownFindings {
   readonly unknownTargets: ReadonlySet<string>;
   /** GetFindings calls made. */
   readonly calls: number;
+  /** Ids of failures only that were not looked up because the look-up budget had no token at once. */
+  readonly skipped: number;
 }
 
 /** Options of `findOpenFindings`: a call policy with 4 attempts and back-off up to 2000 ms by default. */
@@ -59,20 +67,34 @@ export async function findOpenFindings(items: readonly ImportItem[], options: Lo
   const open = new Map<string, OpenFinding>();
   const unknownTargets = new Set<string>();
   let calls = 0;
-  const byTarget = new Map<string, { target: ImportTarget; ids: Set<string> }>();
+  let skipped = 0;
+  // Per target: the Ids a success needs looked up, and those only failures need (optional).
+  const byTarget = new Map<string, { target: ImportTarget; required: Set<string>; optional: Set<string> }>();
   for (const item of items) {
-    const group = byTarget.get(targetKey(item.target)) ?? { target: item.target, ids: new Set<string>() };
-    group.ids.add(item.finding.Id!);
+    const group = byTarget.get(targetKey(item.target)) ?? { target: item.target, required: new Set<string>(), optional: new Set<string>() };
+    const id = item.finding.Id!;
+    if (item.finding.RecordState !== 'ACTIVE') {
+      group.required.add(id);
+      group.optional.delete(id);
+    } else if (!group.required.has(id)) {
+      group.optional.add(id);
+    }
     byTarget.set(targetKey(item.target), group);
   }
   const clock = options.clock ?? SYSTEM_CLOCK;
   const random = options.random ?? Math.random;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
 
-  await Promise.all([...byTarget.values()].map(async ({ target, ids }) => {
-    const all = [...ids];
-    for (let i = 0; i < all.length; i += MAX_IDS_PER_LOOKUP) {
-      const chunk = all.slice(i, i + MAX_IDS_PER_LOOKUP);
+  await Promise.all([...byTarget.values()].map(async ({ target, required, optional }) => {
+    const chunks: Array<{ ids: string[]; optional: boolean }> = [];
+    for (const [ids, isOptional] of [[[...required], false], [[...optional], true]] as const) {
+      for (let i = 0; i < ids.length; i += MAX_IDS_PER_LOOKUP) chunks.push({ ids: ids.slice(i, i + MAX_IDS_PER_LOOKUP), optional: isOptional });
+    }
+    for (const { ids: chunk, optional: isOptional } of chunks) {
+      if (isOptional && options.pacerFor !== undefined && options.pacerFor(target).available() < 1) {
+        skipped += chunk.length;
+        continue;
+      }
       let found: OpenFinding[] | undefined;
       let last = { code: 'NotAttempted', message: 'no call was made' };
       for (let attempt = 1; attempt <= maxAttempts && found === undefined; attempt++) {
@@ -97,7 +119,7 @@ export async function findOpenFindings(items: readonly ImportItem[], options: Lo
       for (const f of found) if (chunk.includes(f.id)) open.set(findingKey(target, f.id), f);
     }
   }));
-  return { open, unknownTargets, calls };
+  return { open, unknownTargets, calls, skipped };
 }
 
 /** The items to send, and the successes that had nothing to close. */

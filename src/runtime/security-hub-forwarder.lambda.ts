@@ -47,7 +47,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const started = Date.now();
   const records = event?.Records ?? [];
   const failures = new Set<string>();
-  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0, lookups: 0, nothingToClose: 0 };
+  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0, lookups: 0, lookupsSkipped: 0, nothingToClose: 0 };
 
   try {
     const self = forwarderIdentity(context.invokedFunctionArn, process.env.AWS_REGION);
@@ -102,6 +102,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     });
     const { send, nothingToClose } = reconcile(items, known);
     counts.lookups = known.calls;
+    counts.lookupsSkipped = known.skipped;
     for (const item of nothingToClose) {
       counts.nothingToClose++;
       logger.debug('success with no open finding: nothing to close', { messageId: item.ref, findingId: item.finding.Id });
@@ -159,6 +160,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     metrics.addMetric('Throttles', MetricUnit.Count, counts.throttles);
     metrics.addMetric('RecordsIgnored', MetricUnit.Count, counts.ignored);
     metrics.addMetric('SuccessesWithNothingToClose', MetricUnit.Count, counts.nothingToClose);
+    // Failures imported without a look-up because the look-up budget was spent (a failure storm).
+    metrics.addMetric('LookupsSkipped', MetricUnit.Count, counts.lookupsSkipped);
     metrics.publishStoredMetrics();
   }
 

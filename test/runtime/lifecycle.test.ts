@@ -9,6 +9,7 @@
  * most 20 values per filter attribute (API reference, AwsSecurityFindingFilters).
  */
 import { FakeClock } from './fake-clock';
+import { Pacer } from '../../src/runtime/pacer';
 import { closingSuccess, fixture, variant } from './support';
 import { findingKey, ImportTarget } from '../../src/runtime/attribution';
 import { parseBackupEvent } from '../../src/runtime/event';
@@ -32,6 +33,7 @@ function known(open: OpenFinding[] = [], unknown = false): KnownFindings {
     open: new Map(open.map((f) => [findingKey(TARGET, f.id), f])),
     unknownTargets: new Set(unknown ? [`${TARGET.accountId}|${TARGET.region}`] : []),
     calls: 0,
+    skipped: 0,
   };
 }
 
@@ -144,6 +146,32 @@ describe('findOpenFindings', () => {
     });
     expect(calls).toBe(1);
     expect(result.unknownTargets.size).toBe(1);
+  });
+
+  test('a failure storm: failures are looked up only while the budget has a token; successes always wait for theirs', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ requestsPerSecond: 1, burst: 3, clock });
+    const failures = Array.from({ length: 200 }, (_, i) => item(variant(FAILED, {}, { resourceArn: `arn:aws:ec2:us-west-2:${ACCOUNT}:volume/vol-storm-${i}` }), `f${i}`));
+    const successes = Array.from({ length: 30 }, (_, i) => item(closingSuccess('backup-completed',
+      variant(FAILED, {}, { resourceArn: `arn:aws:ec2:us-west-2:${ACCOUNT}:volume/vol-ok-${i}` }), ACCOUNT), `s${i}`));
+    const asked: string[][] = [];
+    const result = await findOpenFindings([...failures, ...successes], {
+      lookup: async (_t, ids) => {
+        asked.push(ids);
+        return [];
+      },
+      pacerFor: () => pacer,
+      clock,
+    });
+    // The 30 successes' Ids first (2 calls: burst 3 leaves one token), then one chunk of failures with the
+    // token left; the other 180 failure Ids go out without a look-up.
+    expect(asked.map((ids) => ids.length)).toEqual([20, 10, 20]);
+    expect(asked.slice(0, 2).flat().every((id) => successes.some((s) => s.finding.Id === id))).toBe(true);
+    expect(result.skipped).toBe(180);
+    // A skipped failure starts its episode at its own time, like a first failure.
+    const { send } = reconcile(failures, result);
+    expect(send).toHaveLength(200);
+    expect(send.every((s) => s.finding.CreatedAt === s.finding.UpdatedAt)).toBe(true);
   });
 
 });
