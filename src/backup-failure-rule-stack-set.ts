@@ -52,7 +52,9 @@ export interface BackupFailureRuleStackSetProps {
 
   /**
    * Also deploy a `BackupTamperRule` with these options beside the failure rule, in every account and
-   * Region. Its forwarding role is named `<prefix>-tamper-<Region>` (also in `forwarderRoleNames`).
+   * Region. Its forwarding role is named `<prefix>-tamper-<Region>` (also in `forwarderRoleNames`). It
+   * shares the failure rule's dead-letter queue and alarm (one alarm per account and Region, not two), so
+   * its own `createDeadLetterAlarm` is ignored: set it in `ruleProps`.
    * @default - no tamper rule
    */
   readonly tamperRule?: BackupTamperRuleOptions;
@@ -182,13 +184,20 @@ function memberTemplate(centralBusArn: string, ruleProps: BackupFailureRuleOptio
   try {
     const app = new App({ analyticsReporting: false, outdir });
     const stack = new Stack(app, 'Member', { synthesizer: new BootstraplessSynthesizer() });
-    new BackupFailureRule(stack, 'BackupFailures', {
+    const failures = new BackupFailureRule(stack, 'BackupFailures', {
       ...ruleProps,
       centralBusArn,
       forwarderRoleName: `${prefix}-${Aws.REGION}`,
     });
     if (tamper !== undefined) {
-      new BackupTamperRule(stack, 'BackupTampering', { ...tamper, centralBusArn, forwarderRoleName: `${prefix}-tamper-${Aws.REGION}` });
+      // One dead-letter queue and (at most) one alarm per account and Region: the failure rule's.
+      new BackupTamperRule(stack, 'BackupTampering', {
+        ...tamper,
+        centralBusArn,
+        forwarderRoleName: `${prefix}-tamper-${Aws.REGION}`,
+        deadLetterQueue: failures.deadLetterQueue,
+        createDeadLetterAlarm: false,
+      });
     }
     return JSON.stringify(app.synth().getStackByName(stack.stackName).template);
   } finally {

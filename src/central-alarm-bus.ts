@@ -108,7 +108,9 @@ export interface CentralAlarmBusProps {
   readonly maxEventAge?: Duration;
 
   /**
-   * The dead-letter queue of every target this construct creates or adds.
+   * The dead-letter queue of every target this construct creates or adds, and of the email subscriptions
+   * (emails SNS could not deliver). A queue encrypted with a KMS key must let `sns.amazonaws.com` and
+   * `events.amazonaws.com` use the key; SQS-managed encryption needs nothing.
    * @default - an SQS queue encrypted with SQS-managed keys, TLS enforced, 14 days retention
    */
   readonly deadLetterQueue?: sqs.IQueue;
@@ -197,11 +199,13 @@ export class CentralAlarmBus extends Construct {
       this.admitPublishers(stack, topic);
       this.topic = topic;
     }
-    for (const address of props.emailAddresses ?? []) {
-      this.addSubscription(new subs.EmailSubscription(address));
-    }
-
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
+    // An email SNS could not deliver after its retries is kept in the dead-letter queue, not dropped (SNS
+    // developer guide, "Amazon SNS dead-letter queues": a redrive policy per subscription, and a queue policy
+    // that lets sns.amazonaws.com send only for this topic, aws:SourceArn).
+    for (const address of props.emailAddresses ?? []) {
+      this.addSubscription(new subs.EmailSubscription(address, { deadLetterQueue: this.deadLetterQueue }));
+    }
     // One statement for every rule of the bus, however many alarm targets are added.
     allowRulesToSend(this, this.deadLetterQueue,
       `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`);

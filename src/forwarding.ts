@@ -23,6 +23,16 @@ export interface CentralBusDeliveryOptions {
    * @default Duration.hours(24)
    */
   readonly maxEventAge?: Duration;
+
+  /**
+   * Create the CloudWatch alarm on the dead-letter queue. Each alarm costs a monthly fee in every account
+   * and Region that deploys the rule (0.10 USD at the standard-resolution price: see the README's cost
+   * model); set `false` where the dead-letter queues are watched another way (for example an organization-
+   * wide AWS Config rule or CloudWatch cross-account observability), or to share one queue and its alarm
+   * between several rules (`deadLetterQueue`), as `BackupFailureRuleStackSet` does for the tamper rule.
+   * @default true
+   */
+  readonly createDeadLetterAlarm?: boolean;
 }
 
 /**
@@ -101,8 +111,8 @@ export abstract class CentralBusForwardingRule extends Construct {
   public readonly forwarderRole: iam.IRole;
   /** The dead-letter queue of the forwarding target. */
   public readonly deadLetterQueue: sqs.IQueue;
-  /** The alarm on the dead-letter queue. */
-  public readonly deadLetterAlarm: cloudwatch.IAlarm;
+  /** The alarm on the dead-letter queue, unless `createDeadLetterAlarm` is `false`. */
+  public readonly deadLetterAlarm?: cloudwatch.IAlarm;
   /** The central bus the events are forwarded to. */
   public readonly centralBus: events.IEventBus;
 

@@ -1,8 +1,9 @@
-import { Annotations, Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,8 +11,9 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
+import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainNag } from './private/nag';
 import { anyTamperPattern, jobFindingPattern } from './private/patterns';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
@@ -97,6 +99,29 @@ export interface SecurityHubFindingForwarderProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The customer-managed KMS key that encrypts the function's log group. Its key policy must let
+   * `logs.<region>.amazonaws.com` use it for this log group (CloudWatch Logs user guide, "Encrypt log data
+   * in CloudWatch Logs using AWS KMS").
+   * @default - a new key with rotation enabled, usable by CloudWatch Logs for this log group only
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * Reserve the function's concurrency (as many executions as the event source may run: 2), so that other
+   * functions cannot starve it and it cannot exceed its share of Security Hub's quota. An account whose
+   * concurrency quota is still the new-account 10 cannot reserve any: set `false` there, or ask for more.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+
+  /**
+   * AWS X-Ray tracing of the function. Active tracing records a trace per invocation (one per batch of up
+   * to 100 events) and needs `xray:PutTraceSegments`, which has no resource-level permissions.
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
+
+  /**
    * An SNS topic (same account and Region) for the alarms on dead-lettered messages, function errors and
    * throttles, for example `CentralAlarmBus.topic`.
    * @default - the alarms are created without actions
@@ -135,6 +160,8 @@ export class SecurityHubFindingForwarder extends Construct {
   public readonly forwarderRole: iam.IRole;
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
+  /** The KMS key that encrypts the log group. */
+  public readonly logEncryptionKey: kms.IKey;
   /** Alarm: messages in the dead-letter queue. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   /** Alarm: the function failed. */
@@ -197,10 +224,16 @@ export class SecurityHubFindingForwarder extends Construct {
     const delivery = deliveryConfig({ deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
     for (const rule of [this.rule, this.tamperRule]) rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
 
+    // The log group has a fixed name so that the key policy can name exactly it (no cycle between the two).
+    const logGroupName = `/cdk-backup-alarms/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    this.logEncryptionKey = props.logEncryptionKey ?? logKey(this, logGroupName);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.logEncryptionKey,
     });
-    const role = new iam.Role(this, 'FunctionRole', {
+    // Grants go to a customer-managed policy, not an inline one (see ManagedPolicyRole).
+    const role = new ManagedPolicyRole(this, 'FunctionRole', {
       roleName: props.forwarderRoleName,
       description: 'The cdk-backup-alarms Security Hub finding forwarder',
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -214,6 +247,8 @@ export class SecurityHubFindingForwarder extends Construct {
       memorySize: 256,
       timeout,
       logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reserveConcurrency === false ? undefined : maxConcurrency,
+      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       // The runtime's pacing defaults are the rate budget's: only what differs per installation is set here.
       environment: {
@@ -261,7 +296,7 @@ export class SecurityHubFindingForwarder extends Construct {
         resources: [`arn:${stack.partition}:iam::*:role/${memberRoleName}`],
         conditions: props.organizationId ? { StringEquals: { 'aws:ResourceOrgID': props.organizationId } } : undefined,
       }));
-      explainNag(role.node.findChild('DefaultPolicy'), [{
+      explainNag(role.policy!, [{
         id: 'AwsSolutions-IAM5',
         reason: 'The forwarder assumes the importer role in whichever member account a failure comes from: the account is the only wildcard, the role name is fixed.',
         appliesTo: [`Resource::arn:<AWS::Partition>:iam::*:role/${memberRoleName}`],
@@ -280,6 +315,36 @@ export class SecurityHubFindingForwarder extends Construct {
       reason: 'AWSLambdaBasicExecutionRole only allows writing the function\'s own logs; it is the managed policy AWS documents for this.',
       appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
     }]);
+    // The event source mapping is created only if the role can already read the queue (Lambda checks it).
+    fn.node.addDependency(role.policy!);
+    if ((props.tracing ?? lambda.Tracing.ACTIVE) !== lambda.Tracing.DISABLED) {
+      explainNag(role.policy!, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Service Authorization Reference, AWS X-Ray): AWS requires Resource "*".',
+        appliesTo: ['Resource::*'],
+      }]);
+    }
+    explainNag(fn, [
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: LAMBDA_DLQ_REASON },
+      { id: 'HIPAA.Security-LambdaDLQ', reason: LAMBDA_DLQ_REASON },
+      { id: 'Serverless-LambdaDLQ', reason: LAMBDA_DLQ_REASON },
+      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: LAMBDA_VPC_REASON },
+      { id: 'HIPAA.Security-LambdaInsideVPC', reason: LAMBDA_VPC_REASON },
+      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: LAMBDA_VPC_REASON },
+      ...(props.reserveConcurrency === false ? [
+        { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The user set reserveConcurrency: false (an account whose concurrency quota cannot spare a reservation); the event source still runs at most 2 at once (maxConcurrency).' },
+        { id: 'HIPAA.Security-LambdaConcurrency', reason: 'The user set reserveConcurrency: false; the event source still runs at most 2 at once (maxConcurrency).' },
+      ] : []),
+      ...((props.tracing ?? lambda.Tracing.ACTIVE) === lambda.Tracing.DISABLED ? [
+        { id: 'Serverless-LambdaTracing', reason: 'The user disabled tracing; the function logs every batch (JSON) and publishes its own metrics.' },
+      ] : []),
+    ]);
+    const mapping = fn.node.children.find((c) => c instanceof lambda.EventSourceMapping) as lambda.EventSourceMapping;
+    explainNag(mapping, [{
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: 'Lambda offers on-failure destinations only for Kinesis, DynamoDB, Kafka and MSK event sources (CloudFormation, AWS::Lambda::EventSourceMapping OnFailure); '
+        + 'for SQS the source queue\'s redrive policy is the mechanism: records that fail maxReceiveCount times go to the dead-letter queue, which has an alarm.',
+    }]);
 
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
       'Backup failures could not be imported into Security Hub and wait in the dead-letter queue (cdk-backup-alarms)');
@@ -287,10 +352,9 @@ export class SecurityHubFindingForwarder extends Construct {
       'The Security Hub finding forwarder failed (cdk-backup-alarms)');
     this.throttlesAlarm = anyOccurrenceAlarm(this, 'ThrottlesAlarm', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       'The Security Hub finding forwarder was throttled (cdk-backup-alarms)');
-    if (props.alarmTopic) {
-      for (const alarm of [this.deadLetterAlarm, this.errorsAlarm, this.throttlesAlarm]) {
-        alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-      }
+    for (const alarm of [this.deadLetterAlarm, this.errorsAlarm, this.throttlesAlarm]) {
+      if (props.alarmTopic) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      else explainNoAlarmAction(alarm);
     }
 
     if (props.createInsight) {
@@ -334,7 +398,7 @@ export class SecurityHubFindingImporterRole extends Construct {
       'an IAM role ARN like arn:aws:iam::111111111111:role/name');
     checkOrganizationId(owner, 'organizationId', props.organizationId);
     checkRoleName(owner, 'roleName', props.roleName);
-    this.role = new iam.Role(this, 'Role', {
+    this.role = new ManagedPolicyRole(this, 'Role', {
       roleName: props.roleName ?? SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME,
       description: 'Lets the central cdk-backup-alarms forwarder import this account\'s AWS Backup findings into Security Hub',
       // The forwarder's account, narrowed to the forwarder's role by aws:PrincipalArn: a role ARN as the
@@ -355,7 +419,7 @@ export class SecurityHubFindingImporterRole extends Construct {
       actions: ['securityhub:GetFindings'],
       resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:hub/default`],
     }));
-    explainNag(this.role.node.findChild('DefaultPolicy'), [{
+    explainNag((this.role as ManagedPolicyRole).policy!, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Findings are imported in the Region where the backup job ran; the Region is the only wildcard, the account and product are fixed.',
       appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
@@ -406,4 +470,32 @@ function severityOverridesJson(owner: string, overrides: SeverityOverride[]): st
     out[key] = o.severity;
   }
   return JSON.stringify(out);
+}
+
+const LAMBDA_DLQ_REASON = 'The function is invoked synchronously by its SQS event source mapping, never asynchronously: a function-level '
+  + 'dead-letter queue would never receive anything. Records that fail go back to the queue and, after maxReceiveCount receives, to the '
+  + 'queue\'s dead-letter queue (Lambda developer guide, "Handling errors for an SQS event source"), which has an alarm.';
+const LAMBDA_VPC_REASON = 'The function reads an SQS queue and calls Security Hub (and STS) through their public endpoints over TLS and touches '
+  + 'no resource inside a VPC; a VPC would add NAT gateways or interface endpoints per Region without protecting any data.';
+
+/**
+ * The log group's key: rotation on, and usable by CloudWatch Logs of this Region only for this log group
+ * (`kms:EncryptionContext:aws:logs:arn`, as the CloudWatch Logs user guide documents in "Encrypt log data in
+ * CloudWatch Logs using AWS KMS", step 2).
+ */
+function logKey(scope: Construct, logGroupName: string): kms.Key {
+  const stack = Stack.of(scope);
+  const key = new kms.Key(scope, 'LogKey', {
+    description: 'Encrypts the logs of the cdk-backup-alarms Security Hub finding forwarder',
+    enableKeyRotation: true,
+  });
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: {
+      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}` },
+    },
+  }));
+  return key;
 }

@@ -138,7 +138,7 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
       const fn = resourcesOf(forwarder, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Environment?.Variables?.ATTRIBUTION_MODE)![1];
       const mode = fn.Properties.Environment.Variables.ATTRIBUTION_MODE;
       expect(mode).toBe(arch.findings);
-      const grants = resourcesOf(forwarder, 'AWS::IAM::Policy').flatMap(([, p]) => [].concat(p.Properties.PolicyDocument.Statement))
+      const grants = resourcesOf(forwarder, 'AWS::IAM::ManagedPolicy').flatMap(([, p]) => [].concat(p.Properties.PolicyDocument.Statement))
         .filter((s: any) => s.Action === 'securityhub:BatchImportFindings').map((s: any) => String(evaluate(s.Resource, forwarder)));
       // The forwarder's own account imports only through its own product (the Region is its own, or any in
       // SOURCE_ACCOUNT mode, where its own account's events are imported in the job's Region).
@@ -148,7 +148,7 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
         const importer = a.deployments.filter((d) => d.account === source.account).flatMap((d) => resourcesOf(d, 'AWS::IAM::Role').map(([, r]) => ({ d, r })))
           .find(({ r }) => r.Properties.RoleName === roleName);
         expect({ account: source.account, importer: importer !== undefined }).toEqual({ account: source.account, importer: true });
-        const policy = resourcesOf(importer!.d, 'AWS::IAM::Policy').flatMap(([, p]) => [].concat(p.Properties.PolicyDocument.Statement))
+        const policy = resourcesOf(importer!.d, 'AWS::IAM::ManagedPolicy').flatMap(([, p]) => [].concat(p.Properties.PolicyDocument.Statement))
           .filter((s: any) => s.Action === 'securityhub:BatchImportFindings').map((s: any) => String(evaluate(s.Resource, importer!.d)));
         expect(policy).toEqual([`arn:aws:securityhub:*:${source.account}:product/${source.account}/default`]);
       } else {

@@ -115,3 +115,23 @@ test('50 OUs and 20 Regions: the member template does not grow with them, only t
   // The role names to admit on the central bus are one per Region, not per OU or account.
   expect(large.set.forwarderRoleNames).toHaveLength(20);
 });
+
+test('with the tamper rule: one dead-letter queue and one alarm per account and Region, shared by both rules', () => {
+  const t = Template.fromJSON(JSON.parse(synth({ tamperRule: {} }).set.templateBody));
+  t.resourceCountIs('AWS::Events::Rule', 2);
+  t.resourceCountIs('AWS::SQS::Queue', 1);
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+  const queue = Object.keys(t.findResources('AWS::SQS::Queue'))[0];
+  const dlqs = Object.values(t.findResources('AWS::Events::Rule')).map((r: any) => r.Properties.Targets[0].DeadLetterConfig.Arn['Fn::GetAtt'][0]);
+  expect(dlqs).toEqual([queue, queue]);
+  // The queue admits both rules (one statement each).
+  const statements = (Object.values(t.findResources('AWS::SQS::QueuePolicy')) as any[]).flatMap((p) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => s.Effect === 'Allow');
+  expect(statements).toHaveLength(2);
+});
+
+test('createDeadLetterAlarm: false in ruleProps removes the last fixed monthly item per account and Region, the alarm', () => {
+  const t = Template.fromJSON(JSON.parse(synth({ tamperRule: {}, ruleProps: { createDeadLetterAlarm: false } }).set.templateBody));
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  t.resourceCountIs('AWS::SQS::Queue', 1);
+});

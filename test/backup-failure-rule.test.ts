@@ -108,10 +108,10 @@ describe('BackupFailureRule target contract', () => {
         }],
       },
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: CENTRAL }] },
     });
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
   });
 
   test('the dead-letter queue is encrypted, TLS-only, and only this rule may send to it', () => {

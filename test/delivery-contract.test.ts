@@ -29,6 +29,8 @@ const DOCS = {
   iamPrincipalArn: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn',
   lambdaSqs: 'https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html',
   securityHubImport: 'https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html',
+  snsDlq: 'https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html',
+  logsKms: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html',
 };
 
 type Statement = Record<string, any>;
@@ -132,7 +134,8 @@ describe('EventBridge to the dead-letter queues', () => {
     const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy')).find((p: any) => p.Properties.Queues[0].Ref === dlqLogicalId) as any;
     const statements = [].concat(policy.Properties.PolicyDocument.Statement) as Statement[];
     const allows = statements.filter((s) => s.Effect === 'Allow');
-    expect(allows).toHaveLength(1);
+    // One for EventBridge (every rule of the bus), one for SNS (the email subscriptions' redrive).
+    expect(allows.map(service).sort()).toEqual(['events.amazonaws.com', 'sns.amazonaws.com']);
     expect(statements.length).toBeLessThanOrEqual(20);
     // Tokens render longer once deployed; measure with them replaced by plausible values.
     const rendered = JSON.stringify(stack.resolve(policy.Properties.PolicyDocument)).replace(/\{"(Ref|Fn::GetAtt)":[^}]*\}/g, '"arn:aws:sqs:eu-west-1:111111111111:' + 'x'.repeat(80) + '"');
@@ -183,7 +186,7 @@ describe('organization: member and management rules to the central bus', () => {
           Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
         }]);
       }
-      const grants = statementsOf(t, 'AWS::IAM::Policy', 'PolicyDocument');
+      const grants = statementsOf(t, 'AWS::IAM::ManagedPolicy', 'PolicyDocument');
       expect(grants).toEqual(grants.map(() => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn })));
     }
   });
@@ -208,7 +211,7 @@ describe.each<[string, FindingAttribution]>([
   }
 
   test(`the function role reads its own queue (${DOCS.lambdaSqs}) and imports only through a default product ARN (${DOCS.securityHubImport})`, () => {
-    const statements = statementsOf(forwarder(), 'AWS::IAM::Policy', 'PolicyDocument');
+    const statements = statementsOf(forwarder(), 'AWS::IAM::ManagedPolicy', 'PolicyDocument');
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'securityhub:BatchImportFindings', 'securityhub:GetFindings']));
     expect(actions.some((a: string) => a.endsWith('*') && a !== 'sqs:ChangeMessageVisibility')).toBe(false);
@@ -304,3 +307,34 @@ describe('partitions', () => {
   });
 });
 
+describe('SNS to the dead-letter queue (undeliverable emails)', () => {
+  test(`each email subscription has a redrive policy to the bus's dead-letter queue, which admits SNS only for this topic (${DOCS.snsDlq})`, () => {
+    const template = Template.fromStack(oneAccount().stack);
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')) as any[];
+    expect(subscriptions).toHaveLength(1);
+    const dlq = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('AlarmsDeadLetterQueue'))!;
+    expect(subscriptions[0].Properties).toMatchObject({ Protocol: 'email', RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } } });
+    const sns = statementsOf(template, 'AWS::SQS::QueuePolicy', 'PolicyDocument').filter((s) => service(s) === 'sns.amazonaws.com');
+    expect(sns).toEqual([{
+      Action: 'sqs:SendMessage',
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Resource: { 'Fn::GetAtt': [dlq, 'Arn'] },
+      Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Object.keys(template.findResources('AWS::SNS::Topic'))[0] } } },
+    }]);
+  });
+});
+
+describe('CloudWatch Logs to the forwarder\'s log key', () => {
+  test(`the key admits logs.<region> only for the forwarder's log group, by kms:EncryptionContext:aws:logs:arn (${DOCS.logsKms})`, () => {
+    const template = Template.fromStack(oneAccount().stack);
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    expect(groups).toHaveLength(1);
+    const name = groups[0].Properties.LogGroupName as string;
+    expect(groups[0].Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FindingsLogKey/), 'Arn'] });
+    const logs = statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy').filter((s) => JSON.stringify(s.Principal).includes('logs.'));
+    expect(logs).toHaveLength(1);
+    expect(logs[0].Principal.Service).toEqual({ 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
+    expect(logs[0].Condition).toEqual({ ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${name}`]] } } });
+  });
+});

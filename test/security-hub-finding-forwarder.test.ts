@@ -2,6 +2,8 @@ import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
@@ -86,7 +88,7 @@ describe('pipeline', () => {
 describe('IAM and attribution', () => {
   test('forwarder account: BatchImportFindings only through its own product ARN, no sts', () => {
     const { template } = synth();
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([{
           Action: 'securityhub:BatchImportFindings',
@@ -95,14 +97,14 @@ describe('IAM and attribution', () => {
         }]),
       },
     });
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('sts:AssumeRole');
+    expect(JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'))).not.toContain('sts:AssumeRole');
     expect(env(template).ATTRIBUTION_MODE).toBe('FORWARDER_ACCOUNT');
     expect(env(template).MEMBER_ROLE_NAME).toBeUndefined();
   });
 
   test('source account: sts:AssumeRole limited to the member role name, within the organization', () => {
     const { template } = synth({ attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5', memberRoleName: 'backup-findings' });
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([{
           Action: 'sts:AssumeRole',
@@ -113,7 +115,7 @@ describe('IAM and attribution', () => {
       },
     });
     // Its own account's events are imported with its own credentials, so only its own product ARN is allowed.
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([{
           Action: 'securityhub:BatchImportFindings',
@@ -145,7 +147,7 @@ describe('IAM and attribution', () => {
     new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME });
-    t.hasResourceProperties('AWS::IAM::Policy', {
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: [
           { Action: 'securityhub:BatchImportFindings', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:*:222222222222:product/222222222222/default']] } },
@@ -215,4 +217,35 @@ test.each([FindingAttribution.FORWARDER_ACCOUNT, FindingAttribution.SOURCE_ACCOU
     ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
   ];
   expect(findings.map((f) => `${f.id}: ${String(f.entry.data).slice(0, 160)}`)).toEqual([]);
+});
+
+describe('compliance defaults (NIST 800-53, HIPAA, PCI DSS, Serverless)', () => {
+  test('customer-managed policy, encrypted log group, reserved concurrency equal to the event source\'s maximum, active tracing', () => {
+    const { template } = synth();
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 2, TracingConfig: { Mode: 'Active' } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 2 } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // The event source mapping is created after the policy that lets the role read the queue.
+    const policyId = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as any;
+    expect(mapping.DependsOn).toContain(policyId);
+  });
+
+  test('reserveConcurrency: false, tracing disabled and a key of the user\'s own', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Central', { env: ENV });
+    const key = new kms.Key(stack, 'MyKey');
+    new SecurityHubFindingForwarder(stack, 'Findings', {
+      eventBus: new events.EventBus(stack, 'Bus'), reserveConcurrency: false, tracing: lambda.Tracing.DISABLED, logEncryptionKey: key,
+    });
+    const template = Template.fromStack(stack);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn.Properties.TracingConfig).toBeUndefined();
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] } });
+  });
 });

@@ -6,8 +6,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CentralBusForwardingOptions } from '../forwarding';
-import { createDeadLetterQueue, deadLetterAlarm } from './dead-letter';
+import { createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction } from './dead-letter';
 import { allowRulesToSend, deliveryConfig } from './delivery';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { checkRetryPolicy, checkRoleName } from './validate';
 import { EVENT_BUS_ARN } from '../shared/names';
 
@@ -33,7 +34,7 @@ export interface CentralBusTargetProps extends CentralBusForwardingOptions {
 export class CentralBusTarget extends Construct {
   public readonly role: iam.Role;
   public readonly deadLetterQueue: sqs.IQueue;
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly deadLetterAlarm?: cloudwatch.Alarm;
   public readonly centralBus: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: CentralBusTargetProps) {
@@ -48,7 +49,7 @@ export class CentralBusTarget extends Construct {
     const retryAttempts = props.retryAttempts ?? 185;
     const maxEventAge = props.maxEventAge ?? Duration.hours(24);
     checkRoleName(props.owner, 'forwarderRoleName', props.forwarderRoleName);
-    this.role = new iam.Role(this, 'Role', {
+    this.role = new ManagedPolicyRole(this, 'Role', {
       roleName: props.forwarderRoleName,
       description: `Lets EventBridge forward ${props.owner} events to the central bus, and nothing else`,
       // Confused deputy: only EventBridge acting for this account may assume the role.
@@ -62,10 +63,15 @@ export class CentralBusTarget extends Construct {
     }));
 
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
-      `${props.owner}: events could not be forwarded to the central bus and wait in the dead-letter queue`);
-    if (props.alarmTopic) {
-      this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    if (props.createDeadLetterAlarm !== false) {
+      const alarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
+        `${props.owner}: events could not be forwarded to the central bus and wait in the dead-letter queue`);
+      if (props.alarmTopic) {
+        alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      } else {
+        explainNoAlarmAction(alarm);
+      }
+      this.deadLetterAlarm = alarm;
     }
 
     const role = this.role;

@@ -14,8 +14,10 @@ export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
+  const reason = 'This queue is itself a dead-letter queue, the end of the line: what it holds waits for a person (14 days), who is told by its alarm.';
   explainNag(queue, [
-    { id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; it is watched by an alarm.' },
+    { id: 'AwsSolutions-SQS3', reason },
+    { id: 'Serverless-SQSRedrivePolicy', reason },
   ]);
   return queue;
 }
@@ -38,4 +40,17 @@ export function anyOccurrenceAlarm(scope: Construct, id: string, metric: cloudwa
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
+}
+
+/**
+ * Records why `alarm` has no action: no SNS topic was given and none exists in this account and Region to
+ * notify (NIST 800-53 and HIPAA ask for an alarm action; the constructs add one whenever `alarmTopic` is set).
+ */
+export function explainNoAlarmAction(alarm: cloudwatch.Alarm): void {
+  const reason = 'No alarmTopic was given and the construct creates no topic in this account and Region: the alarm state is '
+    + 'shown in the CloudWatch console and its metric can be watched centrally. Setting alarmTopic adds the action.';
+  explainNag(alarm, [
+    { id: 'NIST.800.53.R5-CloudWatchAlarmAction', reason },
+    { id: 'HIPAA.Security-CloudWatchAlarmAction', reason },
+  ]);
 }

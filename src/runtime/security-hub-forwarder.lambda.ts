@@ -47,7 +47,9 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const started = Date.now();
   const records = event?.Records ?? [];
   const failures = new Set<string>();
-  const counts = { imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0, lookups: 0, lookupsSkipped: 0, nothingToClose: 0 };
+  const counts = {
+    imported: 0, archived: 0, ignored: 0, superseded: 0, malformed: 0, failed: 0, throttles: 0, lookups: 0, lookupsSkipped: 0, nothingToClose: 0,
+  };
 
   try {
     const self = forwarderIdentity(context.invokedFunctionArn, process.env.AWS_REGION);

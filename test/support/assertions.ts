@@ -25,6 +25,6 @@ export function expectForwardingContract(template: Template, busArn: string, rol
     })],
   });
   template.hasResourceProperties('AWS::IAM::Role', { RoleName: roleName });
-  template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn }] } });
+  template.hasResourceProperties('AWS::IAM::ManagedPolicy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn }] } });
   template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
 }

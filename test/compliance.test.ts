@@ -1,0 +1,94 @@
+/**
+ * All five cdk-nag rule packs that auditors ask for (AwsSolutions, NIST 800-53 rev 5, HIPAA Security,
+ * PCI DSS 3.2.1, Serverless) on the complete example deployment, on every architecture, and on stacks that
+ * use every construct with its defaults: zero unsuppressed errors and warnings.
+ *
+ * Every suppression the library itself records (the `cdk_nag` metadata of src/private/nag.ts) carries its
+ * reason; the README's table of them is written by this test (test/support/generated-block.ts).
+ */
+import { App, Aspects, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import {
+  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus, FindingAttribution,
+  SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
+} from '../src';
+import { ARCHITECTURES } from './example/architectures';
+import { buildExample } from './example/deployment';
+import { expectGeneratedBlock, markdownTable } from './support/generated-block';
+
+const PACKS: Array<() => NagPack> = [
+  () => new AwsSolutionsChecks({ verbose: true }),
+  () => new NIST80053R5Checks({ verbose: true }),
+  () => new HIPAASecurityChecks({ verbose: true }),
+  () => new PCIDSS321Checks({ verbose: true }),
+  () => new ServerlessChecks({ verbose: true }),
+];
+const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
+
+/** Every unsuppressed cdk-nag error or warning of the app's stacks, as `<stack>/<path>: <rule>`. */
+function findings(app: App, stacks: Stack[]): string[] {
+  for (const stack of stacks) for (const pack of PACKS) Aspects.of(stack).add(pack());
+  const assembly = app.synth();
+  const out: string[] = [];
+  for (const artifact of assembly.stacks) {
+    for (const [path, entries] of Object.entries(artifact.manifest.metadata ?? {})) {
+      for (const entry of entries) {
+        if (entry.type === 'aws:cdk:error' || entry.type === 'aws:cdk:warning') out.push(`${path}: ${String(entry.data).split('\n')[0]}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Every construct of the library with its defaults (and the options that add resources), one stack per account role. */
+function everyConstruct(app: App): Stack[] {
+  const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const alarms = new CentralAlarmBus(central, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+  new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
+  new SecurityHubFindingForwarder(central, 'SourceAccountFindings', {
+    eventBus: new events.EventBus(central, 'OtherBus'), attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
+  });
+  const member = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-central-1' } });
+  new BackupFailureRule(member, 'Failures', { centralBusArn: BUS_ARN });
+  new BackupTamperRule(member, 'Tampering', { centralBusArn: BUS_ARN });
+  new SecurityHubFindingImporterRole(member, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
+  const management = new Stack(app, 'Management', { env: { account: '999999999999', region: 'us-east-1' } });
+  new BackupPolicyChangeRule(management, 'Policies', { centralBusArn: BUS_ARN });
+  new BackupFailureRuleStackSet(management, 'Rollout', {
+    centralBusArn: BUS_ARN, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'], tamperRule: {},
+  });
+  return [central, member, management];
+}
+
+test('the complete example deployment: all five packs, nothing unsuppressed', () => {
+  const app = new App();
+  expect(findings(app, buildExample(app))).toEqual([]);
+});
+
+test.each(Object.keys(ARCHITECTURES))('architecture %s: all five packs, nothing unsuppressed', (name) => {
+  const app = new App();
+  expect(findings(app, ARCHITECTURES[name](app).stacks)).toEqual([]);
+});
+
+test('every construct with its defaults: all five packs, nothing unsuppressed; the README lists every suppression and its reason', () => {
+  const app = new App();
+  const stacks = everyConstruct(app);
+  expect(findings(app, stacks)).toEqual([]);
+
+  // The library's own suppressions, by rule and resource type, with the reason (from the cdk_nag metadata).
+  const rows = new Map<string, string[]>();
+  for (const stack of stacks) {
+    const template = app.synth().getStackByName(stack.stackName).template;
+    for (const resource of Object.values(template.Resources) as any[]) {
+      for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+        expect(rule.reason.length).toBeGreaterThan(40);
+        const row = [rule.id, `\`${resource.Type}\``, rule.reason];
+        rows.set(row.join('|'), row);
+      }
+    }
+  }
+  const sorted = [...rows.values()].sort((a, b) => a.join('|').localeCompare(b.join('|')));
+  expect(sorted.length).toBeGreaterThan(5);
+  expectGeneratedBlock('nag', markdownTable(['Rule', 'Resource type', 'Why it does not apply, or what replaces it'], sorted));
+});
