@@ -9,13 +9,13 @@
  * most 20 values per filter attribute (API reference, AwsSecurityFindingFilters).
  */
 import { FakeClock } from './fake-clock';
-import { Pacer } from '../../src/runtime/pacer';
 import { closingSuccess, fixture, variant } from './support';
 import { findingKey, ImportTarget } from '../../src/runtime/attribution';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { ImportItem } from '../../src/runtime/importer';
 import { findOpenFindings, KnownFindings, MAX_IDS_PER_LOOKUP, OpenFinding, reconcile } from '../../src/runtime/lifecycle';
+import { Pacer } from '../../src/runtime/pacer';
 
 const ACCOUNT = '111122223333';
 const TARGET: ImportTarget = { partition: 'aws', accountId: ACCOUNT, region: 'us-west-2' };
