@@ -55,6 +55,7 @@ export function evaluate(value: unknown, d: { account: string; region: string; p
   if (v.Ref === 'AWS::Region') return d.region;
   if (v.Ref === 'AWS::AccountId') return d.account;
   if (v.Ref === 'AWS::Partition') return d.partition ?? partitionOf(d.region);
+  if (v.Ref === 'AWS::URLSuffix') return partitionOf(d.region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
   if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map((x) => evaluate(x, d)).join(v['Fn::Join'][0]);
   return value;
 }

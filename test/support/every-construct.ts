@@ -1,0 +1,33 @@
+/**
+ * Every construct of the library with its defaults (and the options that add resources: SOURCE_ACCOUNT
+ * attribution, the StackSet's tamper rule), one stack per kind of account, for the compliance and policy tests.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import {
+  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus, FindingAttribution,
+  SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
+} from '../../src';
+
+const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
+
+/** The central, member and management stacks. */
+export function everyConstruct(app: App): Stack[] {
+  const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const alarms = new CentralAlarmBus(central, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+  new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
+  new SecurityHubFindingForwarder(central, 'SourceAccountFindings', {
+    eventBus: new events.EventBus(central, 'OtherBus'), attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
+  });
+  const member = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-central-1' } });
+  new BackupFailureRule(member, 'Failures', { centralBusArn: BUS_ARN });
+  new BackupTamperRule(member, 'Tampering', { centralBusArn: BUS_ARN });
+  new SecurityHubFindingImporterRole(member, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
+  const management = new Stack(app, 'Management', { env: { account: '999999999999', region: 'us-east-1' } });
+  new BackupPolicyChangeRule(management, 'Policies', { centralBusArn: BUS_ARN });
+  new BackupFailureRuleStackSet(management, 'Rollout', {
+    centralBusArn: BUS_ARN, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'], tamperRule: {},
+  });
+  return [central, member, management];
+}
+
