@@ -172,6 +172,15 @@ const exampleSynth = project.addTask('example:synth', {
 exampleSynth.spawn(project.tasks.tryFind('bundle')!);
 // An argument picks another architecture (test/example/architectures.ts), or `all`.
 exampleSynth.exec('ts-node --project tsconfig.dev.json test/example/app.ts', { receiveArgs: true });
+// The benchmark and the cost model (not part of the test task: tests never time anything). Prints Markdown
+// tables and writes test-reports/bench.json; `npx projen bench -- --quick` for a short run.
+const bench = project.addTask('bench', {
+  description: 'Benchmark: throughput against the Security Hub stand-in vs the public samples\' design, cold init, synthesis cost, monthly cost model',
+  env: { TS_NODE_TRANSPILE_ONLY: '1' },
+});
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec('ts-node --project tsconfig.dev.json test/bench/run.ts', { receiveArgs: true });
+
 // Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
 project.gitignore.addPatterns('/example.out/', '/.jsii.tabl.json', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
 

@@ -77,7 +77,7 @@ export class CentralStack extends Stack {
 export class MemberStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps & { readonly centralBusArn: string }) {
     super(scope, id, props);
-    new BackupFailureRule(this, 'BackupFailures', {
+    const failures = new BackupFailureRule(this, 'BackupFailures', {
       centralBusArn: props.centralBusArn,
       forwardCompletions: true,
       forwarderRoleName: `${EXAMPLE.forwarderRoleName}-${this.region}`,
@@ -86,6 +86,9 @@ export class MemberStack extends Stack {
       centralBusArn: props.centralBusArn,
       allowedRoleNames: EXAMPLE.automationRoleNames,
       forwarderRoleName: `${EXAMPLE.forwarderRoleName}-tamper-${this.region}`,
+      // One dead-letter queue and one alarm per account and Region, as the stack set's member template has.
+      deadLetterQueue: failures.deadLetterQueue,
+      createDeadLetterAlarm: false,
     });
   }
 }

@@ -1,0 +1,973 @@
+/**
+ * Monthly AWS cost of cdk-backup-alarms in an organization, beside the public sample's design, for 10, 100
+ * and 1,000 accounts in 1, 5 and 17 Regions. Prints Markdown tables and returns the data for JSON.
+ *
+ *   export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 TS_NODE_TRANSPILE_ONLY=1
+ *   npx ts-node --project tsconfig.dev.json test/bench/cost-model.ts                      # synthesizes the example in-process
+ *   npx ts-node --project tsconfig.dev.json test/bench/cost-model.ts --from example.out/organization   # after `npx projen example:synth`
+ *   npx ts-node --project tsconfig.dev.json test/bench/cost-model.ts --failure-rate 0.05 --jobs 600 --json cost.json
+ *
+ * How it follows the code: the fixed items (alarms, alarm metrics, KMS keys, queues, rules and roles per member
+ * account and Region; alarms and keys of the central and management stacks; the forwarder's memory,
+ * architecture, batch size and batching window; archive and log retention; email subscriptions) are counted
+ * from the synthesized templates of test/example/deployment.ts (`countsFromTemplates`), the member side from
+ * the StackSet body embedded in the management stack. The forwarder's custom metrics are counted from the
+ * `addMetric` calls of its runtime source, the event sizes from the documented example events in
+ * test/fixtures/. Nothing in the model is a hand-written count of the library's resources.
+ *
+ * `monthlyCost(org, design)` is pure: the same organization and design give the same lines. Every price is a
+ * constant of `PRICES` with its page, the date it was read, the Region (us-east-1) and how far the stored text
+ * confirmed it; every other guess is a constant of `ASSUMPTIONS` with its reason.
+ *
+ * Free tiers are deliberately NOT applied (a choice: most of them are per payer account and are consumed by
+ * other workloads in an organization); each price entry names its free tier so a reader can subtract it.
+ *
+ * Not ours, so not modelled: CloudTrail (the trail that delivers AWS Backup's API calls to EventBridge is a
+ * prerequisite the organization already pays for; its first copy of management events is free), AWS Backup
+ * itself, Security Hub CSPM's own security checks and the new Security Hub plans (priced per resource, whatever
+ * this library does), AWS Config, and the IAM roles, rules and queues that have no monthly fee.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { buildExample } from '../example/deployment';
+import { apiCall } from '../support/tamper-events';
+
+// ---------------------------------------------------------------------------------------------------------
+// Prices
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * How far the stored copy of a page confirmed a price:
+ * - `aws-page`: the figure is in the stored text of AWS's own page;
+ * - `third-party`: AWS's page is the citation, but its stored text did not show the figure (AWS renders its
+ *   price tables client-side); the figure was confirmed by the third-party page named in `evidence`;
+ * - `unconfirmed`: no stored page showed it; the best-known public figure is used.
+ */
+export type Confirmation = 'aws-page' | 'third-party' | 'unconfirmed';
+
+/** One price: USD per `unit`, where it comes from, when it was read, for which Region. */
+export interface Price {
+  readonly usd: number;
+  readonly unit: string;
+  readonly region: 'us-east-1';
+  /** The AWS pricing page. */
+  readonly url: string;
+  /** When the stored page was read (YYYY-MM-DD). */
+  readonly readOn: string;
+  readonly confirmed: Confirmation;
+  /** What the stored text said, and where, or why it could not be confirmed. */
+  readonly evidence: string;
+  /** The free tier the model does not apply. */
+  readonly freeTier: string;
+}
+
+const READ_ON = '2026-11-30';
+
+/** Every price the model uses (us-east-1, USD, on-demand, no free tier). */
+export const PRICES = {
+  alarmMetric: {
+    usd: 0.10,
+    unit: 'standard-resolution alarm metric per month',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/cloudwatch/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'AWS page text shows only the free tier; $0.10/alarm-month standard resolution: c3x.dev/resources/aws/aws_cloudwatch_metric_alarm '
+      + 'and infracost PR output "Standard resolution 1 alarm metrics $0.10" (github.com/vreutova/infracost-idem-support/pull/2). '
+      + 'An alarm on metric math is billed per metric it references, so merging alarms with math saves nothing.',
+    freeTier: '10 alarm metrics per payer account (AWS page: "10 Alarm metrics (only applicable to Standard resolution alarms ...)")',
+  },
+  customMetric: {
+    usd: 0.30,
+    unit: 'custom metric per month (first 10,000)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/cloudwatch/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'c3x.dev/blog/aws-cloudwatch-metrics-cost: "$0.30/metric/month (first 10k)"; each name + dimension set is one metric.',
+    freeTier: '10 custom metrics',
+  },
+  logsIngestedGb: {
+    usd: 0.50,
+    unit: 'GB of CloudWatch Logs ingested (standard class)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/cloudwatch/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'c3x.dev/blog/cloudwatch-logs-cost-optimization ("us-east-1, June 2026: Ingestion: $0.50 per GB"); hykell.com; infracost PR output.',
+    freeTier: '5 GB data (ingestion, archive storage, Logs Insights scans) per month',
+  },
+  logsStoredGbMonth: {
+    usd: 0.03,
+    unit: 'GB-month of CloudWatch Logs storage',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/cloudwatch/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'c3x.dev/blog/cloudwatch-logs-cost-optimization ("Storage: $0.03 per GB-month"); infracost PR output "Archival Storage $0.03 per GB".',
+    freeTier: 'shared with the 5 GB above',
+  },
+  kmsKeyMonth: {
+    usd: 1.00,
+    unit: 'customer managed KMS key per month',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/kms/pricing/',
+    readOn: READ_ON,
+    confirmed: 'aws-page',
+    evidence: 'AWS page: "Each AWS KMS key that you create in KMS costs $1/month."',
+    freeTier: 'none (AWS managed and AWS owned keys have no monthly fee)',
+  },
+  kmsRotatedKeyMonth: {
+    usd: 1.00,
+    unit: 'additional per month for each of the first two automatic rotations of a key',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/kms/pricing/',
+    readOn: READ_ON,
+    confirmed: 'aws-page',
+    evidence: 'AWS page: "If you enable automatic key rotation, each newly generated backing key costs an additional $1/month." The cap '
+      + 'after the second rotation (April 2024 change) is from canglad.com/blog/2023/simple-math-of-aws-kms-key-rotation-costs (update note): '
+      + 'third-party.',
+    freeTier: 'none',
+  },
+  kmsRequest: {
+    usd: 0.03 / 10_000,
+    unit: 'symmetric KMS request',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/kms/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'AWS page text names the free tier only; $0.03 per 10,000 requests: wring.co/blog/aws-kms-pricing-guide, factualminds.com KMS post.',
+    freeTier: '20,000 requests per month across all Regions (AWS page)',
+  },
+  eventBridgeCrossAccountEvent: {
+    usd: 1.00 / 1e6,
+    unit: 'event sent to an event bus in another account or Region (per 64 KB chunk)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/eventbridge/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'AWS page text: AWS management events are ingested for free; "Each 64 KB chunk of a payload is billed as one event". The bus-to-bus '
+      + 'price: cloudburn.io/blog/amazon-eventbridge-pricing "Event Bus (cross-account) Per million events delivered $1.00"; '
+      + 'wring.co "Cross-Account Events $1.00/million (charged to sender)". Delivery to a SERVICE in another account is a different, '
+      + 'cheaper line ($0.05/M in AWS\'s price list) that this library does not use.',
+    freeTier: 'none for custom or cross-account events',
+  },
+  archiveProcessedGb: {
+    usd: 0.10,
+    unit: 'GB of events archived (processed)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/eventbridge/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'cloudburn.io/blog/amazon-eventbridge-pricing: "Archive/Replay ... $0.10/GB + $0.023/GB/mo + $1.00/M" (March 2026).',
+    freeTier: 'none',
+  },
+  archiveStoredGbMonth: {
+    usd: 0.023,
+    unit: 'GB-month of archived events',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/eventbridge/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'cloudburn.io/blog/amazon-eventbridge-pricing (as above).',
+    freeTier: 'none',
+  },
+  snsPublish: {
+    usd: 0.50 / 1e6,
+    unit: 'SNS standard-topic publish (per 64 KB chunk)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/sns/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols: "Standard topic publish is $0.50/M".',
+    freeTier: '1 million publishes per month',
+  },
+  snsEmail: {
+    usd: 2.00 / 100_000,
+    unit: 'SNS email notification delivered',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/sns/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'factualminds.com (as above): "email is $2/100K".',
+    freeTier: '1,000 email notifications per month (cited from aws.amazon.com/sns/pricing by a public issue, not read here)',
+  },
+  sqsRequest: {
+    usd: 0.40 / 1e6,
+    unit: 'SQS standard-queue request (per 64 KB chunk)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/sqs/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'unanswered.io/guide/aws-sqs-pricing-and-cost-optimization and cloudburn.io/blog/amazon-sqs-pricing: "$0.40 per million" (standard).',
+    freeTier: '1 million requests per month',
+  },
+  lambdaRequest: {
+    usd: 0.20 / 1e6,
+    unit: 'Lambda invocation',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/lambda/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'AWS page text renders its price tables client-side; $0.20/M: api-evangelist aws-lambda plans (transcribed from the page, 2026-09-20) '
+      + 'and many calculators.',
+    freeTier: '1 million requests and 400,000 GB-seconds per month',
+  },
+  lambdaGbSecondArm: {
+    usd: 0.0000133334,
+    unit: 'GB-second, arm64',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/lambda/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'artillery prices.js ("https://aws.amazon.com/lambda/pricing/", base arm64 1333340e-11); cloudchipr.com/blog/aws-lambda-pricing.',
+    freeTier: 'see lambdaRequest',
+  },
+  lambdaGbSecondX86: {
+    usd: 0.0000166667,
+    unit: 'GB-second, x86_64',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/lambda/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'artillery prices.js (base x86_64 1666670e-11); cloudchipr.com/blog/aws-lambda-pricing.',
+    freeTier: 'see lambdaRequest',
+  },
+  securityHubFindingIngestion: {
+    usd: 0.00003,
+    unit: 'finding ingestion event (a finding created or updated by BatchImportFindings)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/security-hub/cspm/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'aws-gcr-wwso-security.gitbook.io (AWS GCR security team\'s cost guide): "Ingested findings associated with Security Hub security checks '
+      + 'are free; First 10,000 events/account/region/month is free ... Over 10,000 events/account/region/month costs $0.00003 per event". So '
+      + 'ingestion of custom findings (BatchImportFindings) IS priced. That an update of an existing finding counts as one ingestion event is '
+      + 'unconfirmed here (AWS\'s FAQ says so in memory); the model counts it.',
+    freeTier: '10,000 ingestion events per account and Region per month',
+  },
+  interRegionTransferGb: {
+    usd: 0.02,
+    unit: 'GB transferred between two Regions',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/ec2/pricing/on-demand/',
+    readOn: READ_ON,
+    confirmed: 'unconfirmed',
+    evidence: 'The EventBridge page text says cross-Region events "may incur additional data transfer charges ... at standard AWS Data Transfer '
+      + 'Charges"; the $0.02/GB inter-Region figure was not in any stored page (best-known public figure).',
+    freeTier: 'none',
+  },
+} as const satisfies Record<string, Price>;
+
+export type PriceKey = keyof typeof PRICES;
+
+// ---------------------------------------------------------------------------------------------------------
+// Assumptions
+// ---------------------------------------------------------------------------------------------------------
+
+/** Every figure that is neither a price nor counted from the code, with its reason. */
+export const ASSUMPTIONS = {
+  /** 10 protected resources per account and Region, backed up daily (the README's own example). */
+  jobsPerAccountRegionPerMonth: 300,
+  /** 1 % of jobs fail (FAILED, ABORTED, EXPIRED, PARTIAL...). */
+  failureRate: 0.01,
+  /** Tampering signals (deletions by people, vault policy changes) per account and Region per month. */
+  tamperEventsPerAccountRegionPerMonth: 1,
+  /** Organization backup policy changes per month (management account, us-east-1). */
+  policyEventsPerMonth: 5,
+  /** Share of failures whose protection later succeeds, so that the forwarder re-imports the finding ARCHIVED. */
+  recoveryFraction: 1,
+  /** Days from a failure to the success that archives it (for the open-findings column only). */
+  daysToRecovery: 1,
+  /** Security Hub deletes an ACTIVE finding after this many days without update (AWS-FACTS.md: 90 days). */
+  activeFindingLifetimeDays: 90,
+  /** Jobs run in a backup window: events reach the forwarder's queue during this many hours a day. */
+  backupWindowHoursPerDay: 8,
+  daysPerMonth: 30,
+  /** Lambda's SQS event source long-polls with about five pollers even when idle (20 s receives). Unconfirmed. */
+  idleSqsPollers: 5,
+  sqsLongPollSeconds: 20,
+  /**
+   * Forwarder duration per invocation: start plus per-record work, plus one GetFindings call per 20 distinct
+   * findings paced at about 1 call/s per container (README), plus one BatchImportFindings call per 100 findings.
+   */
+  forwarderBaseSeconds: 0.15,
+  forwarderSecondsPerRecord: 0.002,
+  forwarderSecondsPerLookup: 0.35,
+  forwarderSecondsPerImportCall: 0.2,
+  /** Log bytes per invocation (START/END/REPORT, the 'batch done' line, the EMF metrics blob) and per record. */
+  forwarderLogBytesPerInvocation: 2048,
+  forwarderLogBytesPerRecord: 200,
+  /** KMS requests: the SNS topic's CMK, per publish (EventBridge's GenerateDataKey, SNS's Decrypt; data-key caching ignored). */
+  kmsRequestsPerSnsPublish: 2,
+  /** KMS requests of the encrypted log group, per invocation (CloudWatch Logs caches data keys: an upper bound). */
+  kmsRequestsPerLogInvocation: 1,
+  /** Rotations a key has been through (0 in its first year; AWS bills at most two). */
+  kmsRotationsSoFar: 0,
+  /** The public sample's Lambda: Python, 128 MB, x86, one BatchImportFindings call per event. */
+  sampleLambdaMemoryMb: 128,
+  sampleLambdaSeconds: 0.4,
+  sampleLogBytesPerInvocation: 1024,
+  /** Log storage is compared after a year (the sample's log group never expires; the library's keeps one year). */
+  logMonthsKept: 12,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Counting the synthesized templates
+// ---------------------------------------------------------------------------------------------------------
+
+type Template = { Resources?: Record<string, { Type: string; Properties?: any }> };
+
+/** What the model reads from the templates of the organization example. */
+export interface TemplateCounts {
+  /** Resource counts of the member template (the StackSet body): one set per member account and Region. */
+  readonly member: Readonly<Record<string, number>>;
+  /** Alarm metrics of the member template (an alarm on metric math counts each metric it references). */
+  readonly memberAlarmMetrics: number;
+  readonly memberKmsKeys: number;
+  /** Alarms of the management account's own per-Region rule stacks (must equal the member template's). */
+  readonly managementRegionAlarmMetrics: readonly number[];
+  /** Resources of the central stack. */
+  readonly central: Readonly<Record<string, number>>;
+  readonly centralAlarmMetrics: number;
+  readonly centralKmsKeys: number;
+  readonly centralKmsKeysRotating: number;
+  /** Alarm metrics of the management stack outside the StackSet (the policy-change rule's dead-letter alarm). */
+  readonly managementAlarmMetrics: number;
+  readonly emailSubscriptions: number;
+  readonly archiveRetentionDays: number;
+  readonly forwarderMemoryMb: number;
+  readonly forwarderArchitecture: 'arm64' | 'x86_64';
+  readonly forwarderBatchSize: number;
+  readonly forwarderBatchingWindowSeconds: number;
+  readonly forwarderLogRetentionDays: number;
+  /** Whether the forwarder's log group is encrypted with a KMS key (`KmsKeyId`). */
+  readonly forwarderLogsEncrypted: boolean;
+  /** Whether the alarm topic is encrypted with a KMS key (`KmsMasterKeyId`). */
+  readonly topicEncrypted: boolean;
+  /** Custom metric names the forwarder publishes (EMF, one `service` dimension): counted from its source. */
+  readonly forwarderCustomMetrics: number;
+  /** Event sizes in bytes (compact JSON of the documented examples). */
+  readonly eventBytes: { readonly failure: number; readonly success: number; readonly tamper: number; readonly policy: number };
+}
+
+function countTypes(template: Template): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of Object.values(template.Resources ?? {})) counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+  return counts;
+}
+
+/** Metrics an alarm is billed for: one for a plain metric alarm, one per `MetricStat` of a metric-math alarm. */
+export function alarmMetrics(template: Template): number {
+  let n = 0;
+  for (const r of Object.values(template.Resources ?? {})) {
+    if (r.Type !== 'AWS::CloudWatch::Alarm') continue;
+    const math: any[] | undefined = r.Properties?.Metrics;
+    n += math === undefined ? 1 : math.filter((m) => m.MetricStat !== undefined).length;
+  }
+  return n;
+}
+
+function ofType(template: Template, type: string): any[] {
+  return Object.values(template.Resources ?? {}).filter((r) => r.Type === type).map((r) => r.Properties ?? {});
+}
+
+function only<T>(items: T[], what: string): T {
+  if (items.length !== 1) throw new Error(`cost model: expected exactly one ${what} in the central template, found ${items.length}`);
+  return items[0];
+}
+
+const REPO = path.join(__dirname, '..', '..');
+
+/** Compact JSON size of a fixture file. */
+function fixtureBytes(relative: string): number {
+  return Buffer.byteLength(JSON.stringify(JSON.parse(fs.readFileSync(path.join(REPO, relative), 'utf8'))));
+}
+
+/** The distinct metric names the forwarder's runtime publishes (`metrics.addMetric('Name', ...)`). */
+export function forwarderMetricNames(): string[] {
+  const source = fs.readFileSync(path.join(REPO, 'src', 'runtime', 'security-hub-forwarder.lambda.ts'), 'utf8');
+  return [...new Set([...source.matchAll(/addMetric\(\s*'([^']+)'/g)].map((m) => m[1]))];
+}
+
+/**
+ * Reads the counts from the example's templates, by stack name: `BackupAlarmsCentral`, `BackupAlarmsManagement`
+ * (whose StackSet holds the member template) and `BackupAlarmsManagementRules-<Region>`.
+ */
+export function countsFromTemplates(templates: Readonly<Record<string, Template>>): TemplateCounts {
+  const management = templates.BackupAlarmsManagement;
+  const central = templates.BackupAlarmsCentral;
+  if (management === undefined || central === undefined) throw new Error('cost model: BackupAlarmsManagement and BackupAlarmsCentral templates are required');
+  const stackSets = ofType(management, 'AWS::CloudFormation::StackSet');
+  if (stackSets.length !== 1) throw new Error(`cost model: expected one StackSet in the management stack, found ${stackSets.length}`);
+  const body: Template = JSON.parse(stackSets[0].TemplateBody);
+  const outsideStackSet: Template = {
+    Resources: Object.fromEntries(Object.entries(management.Resources ?? {}).filter(([, r]) => r.Type !== 'AWS::CloudFormation::StackSet')),
+  };
+  const regionStacks = Object.keys(templates).filter((n) => n.startsWith('BackupAlarmsManagementRules-')).sort();
+  const fn = only(ofType(central, 'AWS::Lambda::Function'), 'Lambda function');
+  const esm = only(ofType(central, 'AWS::Lambda::EventSourceMapping'), 'event source mapping');
+  const archive = only(ofType(central, 'AWS::Events::Archive'), 'archive');
+  const logGroups = ofType(central, 'AWS::Logs::LogGroup');
+  const keys = ofType(central, 'AWS::KMS::Key');
+  return {
+    member: countTypes(body),
+    memberAlarmMetrics: alarmMetrics(body),
+    memberKmsKeys: ofType(body, 'AWS::KMS::Key').length,
+    managementRegionAlarmMetrics: regionStacks.map((n) => alarmMetrics(templates[n])),
+    central: countTypes(central),
+    centralAlarmMetrics: alarmMetrics(central),
+    centralKmsKeys: keys.length,
+    centralKmsKeysRotating: keys.filter((k) => k.EnableKeyRotation === true).length,
+    managementAlarmMetrics: alarmMetrics(outsideStackSet),
+    emailSubscriptions: ofType(central, 'AWS::SNS::Subscription').filter((s) => s.Protocol === 'email').length,
+    archiveRetentionDays: archive.RetentionDays ?? 0,
+    forwarderMemoryMb: fn.MemorySize ?? 128,
+    forwarderArchitecture: (fn.Architectures ?? ['x86_64'])[0],
+    forwarderBatchSize: esm.BatchSize ?? 10,
+    forwarderBatchingWindowSeconds: esm.MaximumBatchingWindowInSeconds ?? 0,
+    forwarderLogRetentionDays: Math.max(0, ...logGroups.map((g) => g.RetentionInDays ?? 0)),
+    forwarderLogsEncrypted: logGroups.some((g) => g.KmsKeyId !== undefined),
+    topicEncrypted: ofType(central, 'AWS::SNS::Topic').some((t) => t.KmsMasterKeyId !== undefined),
+    forwarderCustomMetrics: forwarderMetricNames().length,
+    eventBytes: {
+      failure: fixtureBytes('test/fixtures/backup-events/backup-failed.json'),
+      success: fixtureBytes('test/fixtures/backup-events/backup-completed.json'),
+      tamper: Buffer.byteLength(JSON.stringify(apiCall('DeleteRecoveryPoint'))),
+      policy: fixtureBytes('test/fixtures/organizations-events/create-policy-backup.json'),
+    },
+  };
+}
+
+/** Reads the templates of an assembly folder (`example.out/organization` after `npx projen example:synth`). */
+export function countsFromAssemblyDir(dir: string): TemplateCounts {
+  const templates: Record<string, Template> = {};
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.template.json'))) {
+    templates[f.replace(/\.template\.json$/, '')] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  }
+  return countsFromTemplates(templates);
+}
+
+/** Synthesizes test/example/deployment.ts in-process (into a temporary folder) and counts its templates. */
+export function synthesizeExampleCounts(): TemplateCounts {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-backup-alarms-cost-model-'));
+  try {
+    const app = new App({ outdir, analyticsReporting: false });
+    buildExample(app);
+    const assembly = app.synth();
+    return countsFromTemplates(Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.template])));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The model
+// ---------------------------------------------------------------------------------------------------------
+
+/** The organization: sizes and volumes. Unset volumes come from `ASSUMPTIONS`. */
+export interface Org {
+  /**
+   * Accounts that run AWS Backup, the management account included: the stack set gives the member rules to
+   * the other `accounts - 1` (the central account is in a targeted OU), in every Region; the management
+   * account gets them from its own per-Region stacks.
+   */
+  readonly accounts: number;
+  readonly regions: number;
+  readonly jobsPerAccountRegionPerMonth?: number;
+  readonly failureRate?: number;
+  /** Failed jobs per month, organization-wide; default jobs x failureRate. */
+  readonly failuresPerMonth?: number;
+  /** Successful jobs per month, organization-wide; default jobs - failures. */
+  readonly successesPerMonth?: number;
+  readonly tamperEventsPerAccountRegionPerMonth?: number;
+  readonly policyEventsPerMonth?: number;
+  /** Email addresses subscribed to the alarm topic; default: the template's email subscriptions. */
+  readonly emailSubscribers?: number;
+  readonly recoveryFraction?: number;
+}
+
+/** A design to price: the library (with a choice of alarms) or the public sample. */
+export interface Design {
+  readonly name: string;
+  readonly kind: 'library' | 'public-sample';
+  /**
+   * Dead-letter alarm metrics per account and Region of the stack set's member template (counted from the
+   * StackSet body; 0 when the member rules do not create their dead-letter alarm).
+   */
+  readonly alarmsPerAccountRegion: number;
+  /** The same for the management account's own per-Region rule stacks (stack sets never reach it). */
+  readonly managementAlarmsPerRegion: number;
+  /** Alarm metrics per account, whatever its Regions (for dead-letter visibility without per-Region alarms). */
+  readonly alarmsPerAccount: number;
+  /** Customer managed keys per member account and Region. */
+  readonly memberKmsKeys: number;
+  readonly centralAlarmMetrics: number;
+  readonly managementAlarmMetrics: number;
+  readonly centralKmsKeys: number;
+  readonly centralKmsKeysRotating: number;
+  readonly customMetrics: number;
+  /** 0: no archive. */
+  readonly archiveRetentionDays: number;
+  /** Whether successful jobs are forwarded (the library's StackSet sets `forwardCompletions: true` so findings close themselves). */
+  readonly forwardsSuccesses: boolean;
+  readonly forwardsTamper: boolean;
+  readonly encryptedTopic: boolean;
+  readonly lambda: {
+    readonly memoryMb: number;
+    readonly architecture: 'arm64' | 'x86_64';
+    /** 1 for one invocation per event. */
+    readonly batchSize: number;
+    readonly batchingWindowSeconds: number;
+    readonly encryptedLogs: boolean;
+    readonly logMonthsKept: number;
+    readonly sqsBuffered: boolean;
+  };
+  /** Findings are archived when the protection recovers (the library) or never (the sample). */
+  readonly archivesFindings: boolean;
+  readonly emailSubscribers: number;
+  readonly eventBytes: TemplateCounts['eventBytes'];
+}
+
+/** The library as synthesized, optionally with the member rules' dead-letter alarms replaced. */
+export function libraryDesign(
+  counts: TemplateCounts,
+  options: { alarmsPerAccountRegion?: number; alarmsPerAccount?: number; name?: string } = {},
+): Design {
+  const management = counts.managementRegionAlarmMetrics;
+  return {
+    name: options.name ?? 'cdk-backup-alarms',
+    kind: 'library',
+    alarmsPerAccountRegion: options.alarmsPerAccountRegion ?? counts.memberAlarmMetrics,
+    // The option removes the member rules' alarm everywhere, the management account's rule stacks included.
+    managementAlarmsPerRegion: options.alarmsPerAccountRegion ?? (management.length === 0 ? 0 : Math.max(...management)),
+    alarmsPerAccount: options.alarmsPerAccount ?? 0,
+    memberKmsKeys: counts.memberKmsKeys,
+    centralAlarmMetrics: counts.centralAlarmMetrics,
+    managementAlarmMetrics: counts.managementAlarmMetrics,
+    centralKmsKeys: counts.centralKmsKeys,
+    centralKmsKeysRotating: counts.centralKmsKeysRotating,
+    customMetrics: counts.forwarderCustomMetrics,
+    archiveRetentionDays: counts.archiveRetentionDays,
+    forwardsSuccesses: true,
+    forwardsTamper: true,
+    encryptedTopic: counts.topicEncrypted,
+    lambda: {
+      memoryMb: counts.forwarderMemoryMb,
+      architecture: counts.forwarderArchitecture,
+      batchSize: counts.forwarderBatchSize,
+      batchingWindowSeconds: counts.forwarderBatchingWindowSeconds,
+      encryptedLogs: counts.forwarderLogsEncrypted,
+      logMonthsKept: Math.min(ASSUMPTIONS.logMonthsKept, Math.ceil(counts.forwarderLogRetentionDays / ASSUMPTIONS.daysPerMonth)),
+      sqsBuffered: true,
+    },
+    archivesFindings: true,
+    emailSubscribers: counts.emailSubscriptions,
+    eventBytes: counts.eventBytes,
+  };
+}
+
+/**
+ * The member rules without their dead-letter alarm (`createDeadLetterAlarm: false`, in `ruleProps` of
+ * `BackupFailureRuleStackSet` and on `BackupFailureRule` for the management account's own stacks; the test
+ * synthesizes it and finds no alarm), optionally with `alarmsPerAccount` alarms per account instead.
+ * The dead-letter queues stay; seeing them fill then takes another watcher (one alarm per account in its home
+ * Region sees that Region only; CloudWatch cross-account observability or an AWS Config rule sees them all).
+ */
+export function withoutMemberDeadLetterAlarms(counts: TemplateCounts, alarmsPerAccount = 0): Design {
+  return libraryDesign(counts, {
+    alarmsPerAccountRegion: 0,
+    alarmsPerAccount,
+    name: alarmsPerAccount === 0 ? 'no member DLQ alarm' : `no member DLQ alarm, ${alarmsPerAccount} per account`,
+  });
+}
+
+/**
+ * The public sample's design (README, "Where the public samples fail"): member rules forward FAILED jobs only
+ * to a central bus; one SNS email per event with the raw JSON, no CMK, no dead-letter queue, no alarm, no
+ * archive; a Lambda invocation and one BatchImportFindings call per event, a new finding id each time, never
+ * archived. Volumes are taken as the library's failures (an upper bound: the sample matches FAILED only).
+ */
+export function publicSampleDesign(counts: TemplateCounts): Design {
+  return {
+    name: 'public sample',
+    kind: 'public-sample',
+    alarmsPerAccountRegion: 0,
+    managementAlarmsPerRegion: 0,
+    alarmsPerAccount: 0,
+    memberKmsKeys: 0,
+    centralAlarmMetrics: 0,
+    managementAlarmMetrics: 0,
+    centralKmsKeys: 0,
+    centralKmsKeysRotating: 0,
+    customMetrics: 0,
+    archiveRetentionDays: 0,
+    forwardsSuccesses: false,
+    forwardsTamper: false,
+    encryptedTopic: false,
+    lambda: {
+      memoryMb: ASSUMPTIONS.sampleLambdaMemoryMb,
+      architecture: 'x86_64',
+      batchSize: 1,
+      batchingWindowSeconds: 0,
+      encryptedLogs: false,
+      logMonthsKept: ASSUMPTIONS.logMonthsKept,
+      sqsBuffered: false,
+    },
+    archivesFindings: false,
+    emailSubscribers: counts.emailSubscriptions,
+    eventBytes: counts.eventBytes,
+  };
+}
+
+/** Where a line's cost comes from. */
+export type Category = 'fixed per account and Region' | 'fixed per account' | 'fixed central' | 'per event';
+
+/** One priced line. */
+export interface CostLine {
+  readonly id: string;
+  readonly item: string;
+  readonly category: Category;
+  readonly quantity: number;
+  readonly price: PriceKey;
+  readonly usd: number;
+}
+
+/** The monthly volumes the lines are priced from. */
+export interface Volumes {
+  readonly failures: number;
+  readonly successes: number;
+  readonly tamper: number;
+  readonly policy: number;
+  /** Events sent to the central bus from other accounts or Regions. */
+  readonly forwarded: number;
+  readonly forwardedBytes: number;
+  readonly emailed: number;
+  readonly forwarderRecords: number;
+  readonly lambdaInvocations: number;
+  readonly lambdaGbSeconds: number;
+  readonly findingIngestions: number;
+  /** ACTIVE job-failure findings at steady state (what a person sees in Security Hub; tampering left out). */
+  readonly openFindings: number;
+}
+
+/** The cost of one design for one organization. */
+export interface MonthlyCost {
+  readonly design: string;
+  readonly accounts: number;
+  readonly regions: number;
+  readonly lines: readonly CostLine[];
+  readonly volumes: Volumes;
+  readonly fixedPerAccountRegion: number;
+  readonly fixedPerAccount: number;
+  readonly fixedCentral: number;
+  readonly perEvent: number;
+  readonly total: number;
+}
+
+const GB = 1e9;
+
+/**
+ * The monthly cost of `design` for `org` (USD, us-east-1 prices, no free tier). Pure: depends on its
+ * arguments and the `PRICES` and `ASSUMPTIONS` constants only.
+ */
+export function monthlyCost(org: Org, design: Design): MonthlyCost {
+  const A = ASSUMPTIONS;
+  const accountRegions = org.accounts * org.regions;
+  const jobs = accountRegions * (org.jobsPerAccountRegionPerMonth ?? A.jobsPerAccountRegionPerMonth);
+  const failures = org.failuresPerMonth ?? jobs * (org.failureRate ?? A.failureRate);
+  const successes = org.successesPerMonth ?? Math.max(0, jobs - failures);
+  const tamper = design.forwardsTamper ? accountRegions * (org.tamperEventsPerAccountRegionPerMonth ?? A.tamperEventsPerAccountRegionPerMonth) : 0;
+  const policy = design.kind === 'library' ? org.policyEventsPerMonth ?? A.policyEventsPerMonth : 0;
+  const forwardedSuccesses = design.forwardsSuccesses ? successes : 0;
+  const subscribers = org.emailSubscribers ?? design.emailSubscribers;
+  const recovery = org.recoveryFraction ?? A.recoveryFraction;
+  const b = design.eventBytes;
+
+  const lines: CostLine[] = [];
+  // A line with nothing to count is left out: a design without an item has no line for it.
+  const add = (id: string, item: string, category: Category, quantity: number, price: PriceKey) => {
+    if (quantity > 0) lines.push({ id, item, category, quantity, price, usd: quantity * PRICES[price].usd });
+  };
+
+  // Fixed, per member account and Region, and per account.
+  const stackSetAccountRegions = Math.max(0, org.accounts - 1) * org.regions;
+  add('member-alarms', `member rules' dead-letter alarms (${design.alarmsPerAccountRegion} per account-Region, management `
+    + `${design.managementAlarmsPerRegion} per Region)`, 'fixed per account and Region',
+  stackSetAccountRegions * design.alarmsPerAccountRegion + org.regions * design.managementAlarmsPerRegion, 'alarmMetric');
+  add('account-alarms', 'dead-letter alarms per account', 'fixed per account', org.accounts * design.alarmsPerAccount, 'alarmMetric');
+  add('member-kms-keys', 'member KMS keys', 'fixed per account and Region', stackSetAccountRegions * design.memberKmsKeys, 'kmsKeyMonth');
+
+  // Fixed, central (and management).
+  const centralAlarms = design.centralAlarmMetrics + design.managementAlarmMetrics;
+  add('central-alarms', 'central and management alarms', 'fixed central', centralAlarms, 'alarmMetric');
+  add('central-kms-keys', 'central KMS keys (topic, log group)', 'fixed central', design.centralKmsKeys, 'kmsKeyMonth');
+  const rotated = design.centralKmsKeysRotating * Math.min(2, A.kmsRotationsSoFar);
+  add('central-kms-rotations', 'rotated backing keys', 'fixed central', rotated, 'kmsRotatedKeyMonth');
+  add('custom-metrics', 'forwarder custom metrics (EMF)', 'fixed central', design.customMetrics, 'customMetric');
+  if (design.lambda.sqsBuffered) {
+    const idlePolls = A.idleSqsPollers * (A.daysPerMonth * 86_400 / A.sqsLongPollSeconds);
+    add('sqs-idle-polling', 'forwarder queue: Lambda pollers\' empty receives', 'fixed central', idlePolls, 'sqsRequest');
+  }
+
+  // Per event: forwarding to the central bus.
+  const forwarded = failures + forwardedSuccesses + tamper + policy;
+  const forwardedBytes = failures * b.failure + forwardedSuccesses * b.success + tamper * b.tamper + policy * b.policy;
+  add('eventbridge-forwarding', 'events sent to the central bus (cross-account / cross-Region)', 'per event', forwarded, 'eventBridgeCrossAccountEvent');
+  add('inter-region-transfer', 'inter-Region transfer of forwarded events', 'per event', forwardedBytes / GB * (org.regions - 1) / org.regions,
+    'interRegionTransferGb');
+  if (design.archiveRetentionDays > 0) {
+    add('archive-processed', 'archive: events archived', 'per event', forwardedBytes / GB, 'archiveProcessedGb');
+    add('archive-stored', `archive: stored at steady state (${design.archiveRetentionDays} days)`, 'per event',
+      forwardedBytes / GB * design.archiveRetentionDays / A.daysPerMonth, 'archiveStoredGbMonth');
+  }
+
+  // Per event: email.
+  const emailed = failures + tamper + policy;
+  add('sns-publish', 'SNS publishes (one per alarm event)', 'per event', emailed, 'snsPublish');
+  add('sns-email', `SNS emails (${subscribers} subscriber${subscribers === 1 ? '' : 's'})`, 'per event', emailed * subscribers, 'snsEmail');
+  if (design.encryptedTopic) add('sns-kms', 'KMS requests of the encrypted topic', 'per event', emailed * A.kmsRequestsPerSnsPublish, 'kmsRequest');
+
+  // Per event: Security Hub forwarder.
+  const records = failures + forwardedSuccesses + tamper;
+  const L = design.lambda;
+  let invocations: number;
+  let seconds: number;
+  if (L.batchSize <= 1) {
+    invocations = records;
+    seconds = A.sampleLambdaSeconds;
+  } else {
+    // Events arrive in the backup window; a batch holds what one batching window collects, at most batchSize.
+    const windows = A.daysPerMonth * A.backupWindowHoursPerDay * 3600 / Math.max(1, L.batchingWindowSeconds);
+    const perBatch = Math.min(L.batchSize, Math.max(1, records / windows));
+    invocations = Math.ceil(records / perBatch);
+    seconds = A.forwarderBaseSeconds + perBatch * A.forwarderSecondsPerRecord
+      + Math.ceil(perBatch / 20) * A.forwarderSecondsPerLookup + Math.ceil(perBatch / 100) * A.forwarderSecondsPerImportCall;
+  }
+  const gbSeconds = invocations * seconds * L.memoryMb / 1024;
+  if (L.sqsBuffered) {
+    // SendMessage by EventBridge per record; ReceiveMessage and DeleteMessageBatch per batch.
+    add('sqs-buffer', 'forwarder queue: send, receive, delete', 'per event', records + 2 * invocations, 'sqsRequest');
+  }
+  add('lambda-requests', 'forwarder invocations', 'per event', invocations, 'lambdaRequest');
+  add('lambda-duration', `forwarder duration (${L.memoryMb} MB ${L.architecture})`, 'per event', gbSeconds,
+    L.architecture === 'arm64' ? 'lambdaGbSecondArm' : 'lambdaGbSecondX86');
+  const logBytes = L.batchSize <= 1
+    ? invocations * A.sampleLogBytesPerInvocation
+    : invocations * A.forwarderLogBytesPerInvocation + records * A.forwarderLogBytesPerRecord;
+  add('logs-ingested', 'forwarder logs ingested', 'per event', logBytes / GB, 'logsIngestedGb');
+  add('logs-stored', `forwarder logs stored (${L.logMonthsKept} months kept)`, 'per event', logBytes / GB * L.logMonthsKept, 'logsStoredGbMonth');
+  if (L.encryptedLogs) add('logs-kms', 'KMS requests of the encrypted log group', 'per event', invocations * A.kmsRequestsPerLogInvocation, 'kmsRequest');
+
+  // Per event: Security Hub.
+  const closures = design.archivesFindings ? failures * recovery : 0;
+  const ingestions = failures + closures + tamper;
+  add('securityhub-ingestion', design.archivesFindings ? 'finding ingestions (failures, closures, tampering)' : 'finding ingestions (one new finding per event)',
+    'per event', ingestions, 'securityHubFindingIngestion');
+  const lifetimeMonths = A.activeFindingLifetimeDays / A.daysPerMonth;
+  const openFindings = design.archivesFindings
+    ? failures * (1 - recovery) * lifetimeMonths + failures * recovery * A.daysToRecovery / A.daysPerMonth
+    : failures * lifetimeMonths;
+
+  const sum = (c: Category) => lines.filter((l) => l.category === c).reduce((s, l) => s + l.usd, 0);
+  const fixedPerAccountRegion = sum('fixed per account and Region');
+  const fixedPerAccount = sum('fixed per account');
+  const fixedCentral = sum('fixed central');
+  const perEvent = sum('per event');
+  return {
+    design: design.name,
+    accounts: org.accounts,
+    regions: org.regions,
+    lines,
+    volumes: {
+      failures,
+      successes,
+      tamper,
+      policy,
+      forwarded,
+      forwardedBytes,
+      emailed,
+      forwarderRecords: records,
+      lambdaInvocations: invocations,
+      lambdaGbSeconds: gbSeconds,
+      findingIngestions: ingestions,
+      openFindings,
+    },
+    fixedPerAccountRegion,
+    fixedPerAccount,
+    fixedCentral,
+    perEvent,
+    total: fixedPerAccountRegion + fixedPerAccount + fixedCentral + perEvent,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------------------
+
+export const ACCOUNT_SIZES = [10, 100, 1_000] as const;
+export const REGION_SIZES = [1, 5, 17] as const;
+
+/** One row of the summary: the three designs for one size. */
+export interface CostRow {
+  readonly accounts: number;
+  readonly regions: number;
+  readonly library: MonthlyCost;
+  /** Without the member rules' dead-letter alarms. */
+  readonly withoutMemberAlarms: MonthlyCost;
+  /** Without them, and one alarm per account instead. */
+  readonly onePerAccount: MonthlyCost;
+  readonly sample: MonthlyCost;
+}
+
+/** Options of `costTable` and `main`. */
+export interface CostOptions {
+  /** Counts to use; default: synthesize the example in-process. */
+  readonly counts?: TemplateCounts;
+  readonly jobsPerAccountRegionPerMonth?: number;
+  readonly failureRate?: number;
+  readonly accounts?: readonly number[];
+  readonly regions?: readonly number[];
+}
+
+/** Every size, priced for the three designs. */
+export function costTable(options: CostOptions = {}): { counts: TemplateCounts; rows: CostRow[] } {
+  const counts = options.counts ?? synthesizeExampleCounts();
+  const designs = {
+    library: libraryDesign(counts),
+    withoutMemberAlarms: withoutMemberDeadLetterAlarms(counts),
+    onePerAccount: withoutMemberDeadLetterAlarms(counts, 1),
+    sample: publicSampleDesign(counts),
+  };
+  const rows: CostRow[] = [];
+  for (const accounts of options.accounts ?? ACCOUNT_SIZES) {
+    for (const regions of options.regions ?? REGION_SIZES) {
+      const org: Org = { accounts, regions, jobsPerAccountRegionPerMonth: options.jobsPerAccountRegionPerMonth, failureRate: options.failureRate };
+      rows.push({
+        accounts,
+        regions,
+        library: monthlyCost(org, designs.library),
+        withoutMemberAlarms: monthlyCost(org, designs.withoutMemberAlarms),
+        onePerAccount: monthlyCost(org, designs.onePerAccount),
+        sample: monthlyCost(org, designs.sample),
+      });
+    }
+  }
+  return { counts, rows };
+}
+
+const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A price as people write it: per million or per 10,000 units when it is small. */
+export function priceText(p: Price): string {
+  const fmt = (n: number) => {
+    const text = String(Number(n.toPrecision(6)));
+    return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
+  };
+  if (p.usd < 1e-5) return `${fmt(p.usd * 1e6)} per 1M (unit: ${p.unit})`;
+  if (p.usd < 1e-3) return `${fmt(p.usd * 1e4)} per 10K (unit: ${p.unit})`;
+  return `${fmt(p.usd)} (unit: ${p.unit})`;
+}
+
+/** The summary as Markdown. */
+export function summaryMarkdown(rows: readonly CostRow[]): string {
+  const head = ['accounts', 'Regions', 'failures/mo', 'events forwarded/mo', 'library', 'of which member DLQ alarms', 'library, no member DLQ alarm',
+    'same + 1 alarm/account', 'public sample', 'open failure findings: library / sample'];
+  const out = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of rows) {
+    const alarms = r.library.lines.find((l) => l.id === 'member-alarms')?.usd ?? 0;
+    out.push(`| ${[int(r.accounts), r.regions, int(r.library.volumes.failures), int(r.library.volumes.forwarded), usd(r.library.total),
+      `${usd(alarms)} (${Math.round(100 * alarms / r.library.total)} %)`, usd(r.withoutMemberAlarms.total), usd(r.onePerAccount.total), usd(r.sample.total),
+      `${int(r.library.volumes.openFindings)} / ${int(r.sample.volumes.openFindings)}`].join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+/** Every line of the three designs for one size, as Markdown. */
+export function breakdownMarkdown(row: CostRow): string {
+  const designs = [row.library, row.withoutMemberAlarms, row.sample];
+  const ids = [...new Set(designs.flatMap((d) => d.lines.map((l) => l.id)))];
+  const head = ['line', 'category', 'price (us-east-1)', ...designs.map((d) => d.design)];
+  const out = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const id of ids) {
+    const first = designs.flatMap((d) => d.lines).find((l) => l.id === id)!;
+    const p = PRICES[first.price];
+    const cells = designs.map((d) => {
+      const l = d.lines.find((x) => x.id === id);
+      return l === undefined ? '-' : `${usd(l.usd)} (${Number.isInteger(l.quantity) || l.quantity >= 10 ? int(l.quantity) : l.quantity.toPrecision(3)})`;
+    });
+    out.push(`| ${[first.item, first.category, `${priceText(p)}${p.confirmed === 'unconfirmed' ? ' (unconfirmed)' : ''}`, ...cells].join(' | ')} |`);
+  }
+  out.push(`| **total** | | | ${designs.map((d) => `**${usd(d.total)}**`).join(' | ')} |`);
+  return out.join('\n');
+}
+
+/** The counts the model read, as Markdown. */
+export function countsMarkdown(c: TemplateCounts): string {
+  const member = Object.entries(c.member).map(([t, n]) => `${n} ${t.replace(/^AWS::/, '')}`).join(', ');
+  return [
+    `- member template (StackSet body), per account and Region: ${member}; ${c.memberAlarmMetrics} alarm metrics, ${c.memberKmsKeys} KMS keys`,
+    `- management account's own rule stacks, alarm metrics per Region: ${c.managementRegionAlarmMetrics.join(', ')}`,
+    `- management stack outside the StackSet: ${c.managementAlarmMetrics} alarm metrics`,
+    `- central stack: ${c.centralAlarmMetrics} alarm metrics, ${c.centralKmsKeys} KMS keys (${c.centralKmsKeysRotating} rotating), `
+      + `${c.emailSubscriptions} email subscription(s), archive ${c.archiveRetentionDays} days, `
+      + `forwarder ${c.forwarderMemoryMb} MB ${c.forwarderArchitecture}, batch ${c.forwarderBatchSize}, window ${c.forwarderBatchingWindowSeconds} s, `
+      + `logs ${c.forwarderLogRetentionDays} days${c.forwarderLogsEncrypted ? ' (KMS)' : ''}, ${c.forwarderCustomMetrics} custom metrics, `
+      + `topic ${c.topicEncrypted ? 'KMS-encrypted' : 'unencrypted'}`,
+    `- event sizes (bytes): failure ${c.eventBytes.failure}, success ${c.eventBytes.success}, tamper ${c.eventBytes.tamper}, policy ${c.eventBytes.policy}`,
+  ].join('\n');
+}
+
+/** The prices as Markdown. */
+export function pricesMarkdown(): string {
+  const out = ['| price | USD | confirmed | page (read ' + READ_ON + ', us-east-1) |', '| --- | --- | --- | --- |'];
+  for (const [key, p] of Object.entries(PRICES) as Array<[PriceKey, Price]>) out.push(`| ${key} | ${priceText(p)} | ${p.confirmed} | ${p.url} |`);
+  return out.join('\n');
+}
+
+function argValue(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Prints the tables; returns the data (with `--json FILE`, also writes it). */
+export function main(argv: readonly string[] = process.argv.slice(2)) {
+  const from = argValue(argv, '--from');
+  const failureRate = argValue(argv, '--failure-rate');
+  const jobs = argValue(argv, '--jobs');
+  const { counts, rows } = costTable({
+    counts: from === undefined ? undefined : countsFromAssemblyDir(from),
+    failureRate: failureRate === undefined ? undefined : Number(failureRate),
+    jobsPerAccountRegionPerMonth: jobs === undefined ? undefined : Number(jobs),
+  });
+  const rate = failureRate === undefined ? ASSUMPTIONS.failureRate : Number(failureRate);
+  const perAR = jobs === undefined ? ASSUMPTIONS.jobsPerAccountRegionPerMonth : Number(jobs);
+  console.log(`## Monthly cost (USD, us-east-1 prices read ${READ_ON}, no free tier)\n`);
+  console.log(`${perAR} jobs per account and Region per month, ${rate * 100} % failing; every success is forwarded (forwardCompletions) `
+    + `so that findings close; ${ASSUMPTIONS.tamperEventsPerAccountRegionPerMonth} tamper event per account and Region.\n`);
+  console.log('Counted from the synthesized example' + (from === undefined ? ' (in-process)' : ` (${from})`) + ':\n');
+  console.log(countsMarkdown(counts) + '\n');
+  console.log(summaryMarkdown(rows) + '\n');
+  for (const pick of [[100, 5], [1_000, 17]] as const) {
+    const row = rows.find((r) => r.accounts === pick[0] && r.regions === pick[1]);
+    if (row === undefined) continue;
+    console.log(`### Every line, ${int(pick[0])} accounts x ${pick[1]} Regions (USD, quantity)\n`);
+    console.log(breakdownMarkdown(row) + '\n');
+  }
+  console.log('### Prices\n');
+  console.log(pricesMarkdown() + '\n');
+  console.log('Free tiers are not applied (most are per payer account and used by other workloads). Not modelled: CloudTrail '
+    + '(a prerequisite the organization already pays for; its first copy of management events is free), AWS Backup, Security Hub CSPM '
+    + 'security checks and the per-resource Security Hub plans, IAM roles, rules and idle queues (no monthly fee). The public sample is '
+    + 'priced at the library\'s failure count, an upper bound (it matches FAILED only); its findings are never archived, so every failure '
+    + 'stays ACTIVE until Security Hub deletes it after 90 days.');
+  const data = { readOn: READ_ON, region: 'us-east-1', freeTierApplied: false, assumptions: ASSUMPTIONS, prices: PRICES, counts, rows };
+  const json = argValue(argv, '--json');
+  if (json !== undefined) fs.writeFileSync(json, JSON.stringify(data, undefined, 2));
+  return data;
+}
+
+if (require.main === module) main();

@@ -1,0 +1,83 @@
+/**
+ * `npx projen bench`: the benchmark and the cost model, printed as Markdown tables and written as JSON to
+ * test-reports/bench.json. Not part of the test task (tests never time anything); it asserts nothing.
+ *
+ *   npx projen bench                 # everything (about 3 minutes on 2 cores)
+ *   npx projen bench -- --quick      # N = 1,000 only, 5 cold starts, synthesis of 1 x 1 and 50 x 20 only
+ *
+ * 1. Throughput (throughput.ts): N = 1,000 and 10,000 failure events through the real bundled forwarder and
+ *    through the public samples' design, against the local Security Hub stand-in.
+ * 2. The bundled asset's size, and the handler's cold init: the median of 20 fresh Node.js processes that each
+ *    load the bundle (what Lambda's init phase runs before the first invocation, minus the runtime's own start).
+ * 3. Synthesis cost (synth-cost.ts) of the organization example with 1, 10, 50 OUs and 1, 5, 20 Regions.
+ * 4. The monthly cost model (cost-model.ts) at 10, 100, 1,000 accounts and 1, 5, 17 Regions.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { breakdownMarkdown, costTable, countsMarkdown, summaryMarkdown } from './cost-model';
+import { synthCost, synthCostTable } from './synth-cost';
+import { throughput, throughputTable } from './throughput';
+import { ensureBundle } from '../runtime/support';
+
+const OUT = path.join(__dirname, '..', '..', 'test-reports', 'bench.json');
+
+/** The bundle's size and the median time of `runs` fresh processes to load it. */
+export function coldInit(runs = 20): { assetBytes: number; runs: number; medianMs: number; minMs: number; maxMs: number } {
+  const bundle = ensureBundle();
+  const script = 'const t = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));';
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example' };
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['-e', script, bundle], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`loading the bundle failed: ${r.stderr}`);
+    times.push(Number(r.stdout));
+  }
+  times.sort((a, b) => a - b);
+  const median = runs % 2 === 1 ? times[(runs - 1) / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+  return { assetBytes: fs.statSync(bundle).size, runs, medianMs: median, minMs: times[0], maxMs: times[runs - 1] };
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node.js ${process.version}`;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const ranAt = new Date().toISOString();
+  console.log(`# cdk-backup-alarms benchmark, ${ranAt}\n\nMachine: ${machine()}\n`);
+
+  const rows = await throughput(quick ? [1_000] : [1_000, 10_000]);
+  console.log('## Throughput against the Security Hub stand-in (100 findings/call, 10 calls/s, burst 30)\n');
+  console.log(throughputTable(rows));
+
+  const init = coldInit(quick ? 5 : 20);
+  console.log(`\n## Bundle\n\nAsset: ${(init.assetBytes / 1024).toFixed(0)} KiB minified; cold init (load the bundle): median ${init.medianMs.toFixed(0)} ms `
+    + `of ${init.runs} fresh processes (min ${init.minMs.toFixed(0)}, max ${init.maxMs.toFixed(0)})`);
+
+  const synth = await synthCost(quick ? { ouCounts: [1, 50], regionCounts: [1, 20] } : {});
+  console.log('\n## Synthesis of the organization example\n');
+  console.log(synthCostTable(synth));
+
+  const cost = costTable();
+  console.log('\n## Monthly cost (USD, us-east-1 prices, no free tiers)\n');
+  console.log(countsMarkdown(cost.counts));
+  console.log();
+  console.log(summaryMarkdown(cost.rows));
+  const detail = cost.rows.find((r) => r.accounts === 100 && r.regions === 5);
+  if (detail) {
+    console.log('\n### Every line at 100 accounts × 5 Regions\n');
+    console.log(breakdownMarkdown(detail));
+  }
+
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify({ ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost }, null, 2));
+  console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
