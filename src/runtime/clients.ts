@@ -19,8 +19,18 @@ import { FindingAttribution } from '../shared/findings';
 const CLIENT_OPTIONS = {
   // The importer retries with pacing and the Lambda's deadline in mind; SDK retries would multiply them.
   maxAttempts: 1,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000 },
+  // Without throwOnRequestTimeout, @smithy/node-http-handler only logs a warning at requestTimeout and keeps
+  // waiting (test/runtime/faults.test.ts, fault d): a hung call would hold the batch until the Lambda timeout.
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
 };
+
+/**
+ * A signal that aborts a call still in flight at `hardStop` (epoch ms): a call started just before the
+ * handler's deadline must not outlive the function, or Lambda fails the whole batch and delivers it again.
+ */
+function until(hardStop: number | undefined): { abortSignal?: AbortSignal } {
+  return hardStop === undefined ? {} : { abortSignal: AbortSignal.timeout(Math.max(1, hardStop - Date.now())) };
+}
 
 /** Clients and pacers of one container. */
 export class SecurityHubClients {
@@ -30,16 +40,19 @@ export class SecurityHubClients {
 
   constructor(private readonly config: ForwarderConfig) {}
 
-  /** BatchImportFindings with the credentials of the target's account. */
-  public sender(self: ImportTarget): SendBatch {
+  /**
+   * BatchImportFindings with the credentials of the target's account; a call still running at `hardStop`
+   * (epoch ms) is aborted.
+   */
+  public sender(self: ImportTarget, hardStop?: number): SendBatch {
     return async (target, findings) => {
       const client = await this.securityHubFor(target, self);
-      return client.send(new BatchImportFindingsCommand({ Findings: findings }));
+      return client.send(new BatchImportFindingsCommand({ Findings: findings }), until(hardStop));
     };
   }
 
-  /** GetFindings of the open findings among `ids`, with the credentials of the target's account. */
-  public lookup(self: ImportTarget): LookupOpenFindings {
+  /** GetFindings of the open findings among `ids`, with the credentials of the target's account; aborted at `hardStop`. */
+  public lookup(self: ImportTarget, hardStop?: number): LookupOpenFindings {
     return async (target, ids) => {
       const client = await this.securityHubFor(target, self);
       const out = await client.send(new GetFindingsCommand({
@@ -48,7 +61,7 @@ export class SecurityHubClients {
           RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
         },
         MaxResults: 100,
-      }));
+      }), until(hardStop));
       return (out.Findings ?? [])
         .filter((f) => f.Id !== undefined && f.CreatedAt !== undefined && f.RecordState === 'ACTIVE')
         .map((f) => ({ id: f.Id!, createdAt: f.CreatedAt!, firstObservedAt: f.FirstObservedAt, lastObservedAt: f.LastObservedAt }));

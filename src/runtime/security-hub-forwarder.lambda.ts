@@ -31,6 +31,8 @@ import { TELEMETRY } from '../shared/contract';
 
 /** Stop starting calls this long before the Lambda times out, so the response still gets out. */
 const SAFETY_MARGIN_MS = 5_000;
+/** In-flight calls are aborted this long before the function's timeout. */
+const HARD_STOP_MARGIN_MS = 1_000;
 
 // Cold start: a configuration mistake throws here, before any message is taken as handled.
 const config = loadConfig(process.env);
@@ -93,9 +95,12 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     }
 
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    // No call starts after `deadline`; a call still running at `hardStop` is aborted, a second before the
+    // function's own timeout, so that the handler always answers with its partial batch response.
     const deadline = remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS;
+    const hardStop = remaining === undefined ? undefined : Date.now() + remaining - HARD_STOP_MARGIN_MS;
     const known = await findOpenFindings(items, {
-      lookup: clients.lookup(self),
+      lookup: clients.lookup(self, hardStop),
       pacerFor: (target) => clients.lookupPacer(target),
       deadline,
       onGiveUp: (target, code, message) => logger.warn('GetFindings failed: findings of this account and Region are sent without their stored CreatedAt, and successes are archived unconditionally', {
@@ -110,7 +115,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       logger.debug('success with no open finding: nothing to close', { messageId: item.ref, findingId: item.finding.Id });
     }
     const outcomes = await importFindings([...send, ...tamperItems], {
-      send: clients.sender(self),
+      send: clients.sender(self, hardStop),
       pacerFor: (target) => clients.importPacer(target),
       deadline,
       onThrottle: (target) => {

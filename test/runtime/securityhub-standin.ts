@@ -30,9 +30,20 @@
  * - Throttling: a token bucket per account and Region, 10 requests/s with a burst of 30 (configurable);
  *   when empty, HTTP 429 ThrottlingException and nothing is imported.
  * - Security Hub not enabled in an account and Region (`disable()`): every finding of the call is returned in
- *   FailedFindings with ErrorCode `InvalidAccess` (the user guide, "BatchImportFindings for finding providers").
+ *   FailedFindings with ErrorCode `InvalidAccess` (the user guide, "BatchImportFindings for finding providers"),
+ *   or, with `disable(account, region, 'InvalidAccessException')`, the whole call fails with HTTP 401
+ *   InvalidAccessException (BatchImportFindings API reference, Errors: "the account doesn't have permission").
  * - Injected faults: fail the next N calls with a status (default 500 InternalException); report chosen Ids
  *   in FailedFindings with a chosen error code, for a number of calls.
+ * - Fault plans (`injectFaults(operation, plan)`), deterministic by call number (the n-th authenticated call
+ *   of BatchImportFindings, or of GetFindings, each counted on its own), for fault-injection tests:
+ *   an error answer (any status and error code, e.g. 429 LimitExceededException or 500 InternalException from
+ *   the API reference's Errors, 400 ThrottlingException from Common Errors), a connection reset (the socket is
+ *   destroyed as soon as the request's headers arrive, its body unread and nothing processed; or after the
+ *   call was processed, so that the findings are stored and the answer is lost), an answer held back (after or
+ *   before processing; the stand-in notes whether the caller was still connected to receive it), and a 200
+ *   answer with chosen findings in FailedFindings (`FailedCount` > 0) while the others are imported.
+ *   `faultLog` lists every fault injected.
  * GetFindings (POST /findings) as the forwarder uses it: `Filters.Id` and `Filters.RecordState` with EQUALS,
  * at most 20 values per attribute (API reference, AwsSecurityFindingFilters); only the caller's findings in
  * the endpoint's Region; a quota of its own, 3 requests/s with a burst of 6 (API reference, "Welcome");
@@ -140,6 +151,7 @@ class Quota {
 
 abstract class StandInServer {
   private server?: http.Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   /** Starts listening on 127.0.0.1 and returns the endpoint URL. */
   public async start(): Promise<string> {
@@ -158,8 +170,20 @@ abstract class StandInServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    // Answers still held back are dropped with their connections.
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Runs `fn` after `ms`, unless the server stops first. */
+  protected later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
   }
 
   protected abstract handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
@@ -183,6 +207,66 @@ export interface CallRecord {
   readonly errorCode?: string;
   readonly failedFindings: number;
   readonly accountIds: string[];
+  /** The kind of fault injected into this call by a fault plan, if any. */
+  readonly fault?: InjectedFault['kind'];
+}
+
+/** One GetFindings call as the stand-in saw it. */
+export interface LookupRecord {
+  readonly account: string;
+  readonly region: string;
+  readonly ids: number;
+  readonly status: number;
+  readonly errorCode?: string;
+  /** The kind of fault injected into this call by a fault plan, if any. */
+  readonly fault?: InjectedFault['kind'];
+}
+
+/** The Security Hub operations the stand-in serves. */
+export type StandInOperation = 'BatchImportFindings' | 'GetFindings';
+
+/**
+ * A fault injected into one call.
+ * - `error`: an error answer, `code` in the body and in `x-amzn-errortype`; nothing is processed.
+ * - `reset`: the connection is destroyed. `before` (default): as soon as the request's headers have arrived,
+ *   mid-request, with the body unread and nothing processed. `after`: once the call has been processed
+ *   (findings stored), instead of answering: the work is done and the answer lost.
+ * - `delay`: the answer is held back `ms`. `after` (default): the call is processed at once and answered late.
+ *   `before`: the call is processed after the wait (even if the caller has gone by then).
+ * - `failFindings` (BatchImportFindings only): a 200 answer in which the findings that `select` picks (by Id
+ *   and position in the call) are in FailedFindings with `code`, and the others are imported.
+ */
+export type InjectedFault =
+  | { readonly kind: 'error'; readonly status: number; readonly code: string; readonly message?: string }
+  | { readonly kind: 'reset'; readonly when?: 'before' | 'after' }
+  | { readonly kind: 'delay'; readonly ms: number; readonly when?: 'before' | 'after' }
+  | { readonly kind: 'failFindings'; readonly code: string; readonly message?: string; readonly select: (id: string, position: number) => boolean };
+
+/** The fault of the `call`-th (from 1) authenticated call of an operation, or undefined for none. */
+export type FaultPlan = (call: number) => InjectedFault | undefined;
+
+/** A fault the stand-in injected. */
+export interface FaultRecord {
+  readonly operation: StandInOperation;
+  /** The call's number among the operation's authenticated calls, from 1. */
+  readonly call: number;
+  readonly fault: InjectedFault;
+  /**
+   * Whether an answer reached a caller that was still connected: false for a reset, and for a held-back
+   * answer whose caller had given up (closed the connection) before it was written.
+   */
+  answered?: boolean;
+}
+
+/** A fault on every other call, the 1st, 3rd, 5th...; `faults` are taken in turn, the calls between pass. */
+export function everyOtherCall(...faults: InjectedFault[]): FaultPlan {
+  if (faults.length === 0) throw new Error('everyOtherCall needs at least one fault');
+  return (call) => (call % 2 === 1 ? faults[((call - 1) / 2) % faults.length] : undefined);
+}
+
+/** `fault` on calls `from` to `to` (inclusive, counted from 1); the others pass. */
+export function callsBetween(from: number, to: number, fault: InjectedFault): FaultPlan {
+  return (call) => (call >= from && call <= to ? fault : undefined);
 }
 
 /** Options of the Security Hub stand-in. */
@@ -193,6 +277,10 @@ export interface SecurityHubStandInOptions {
   readonly burst?: number;
   /** The error code of a throttled call. @default 'ThrottlingException' */
   readonly throttleCode?: string;
+  /** GetFindings quota per account and Region. @default 3 */
+  readonly lookupRatePerSecond?: number;
+  /** @default 6 */
+  readonly lookupBurst?: number;
 }
 
 const NAMESPACES = ['Software and Configuration Checks', 'TTPs', 'Effects', 'Unusual Behaviors', 'Sensitive Data Identifications'];
@@ -204,22 +292,30 @@ export class SecurityHubStandIn extends StandInServer {
   /** Every BatchImportFindings call, in order. */
   public readonly calls: CallRecord[] = [];
   /** Every GetFindings call, in order. */
-  public readonly lookups: Array<{ account: string; region: string; ids: number; status: number; errorCode?: string }> = [];
+  public readonly lookups: LookupRecord[] = [];
+  /** Every fault a fault plan injected, in order. */
+  public readonly faultLog: FaultRecord[] = [];
   private readonly lookupQuotas = new Map<string, Quota>();
   private lookupFaults: { remaining: number; status: number; code: string } = { remaining: 0, status: 500, code: 'InternalException' };
   private readonly store = new Map<string, StoredFinding>();
   private readonly quotas = new Map<string, Quota>();
-  private readonly disabled = new Set<string>();
+  private readonly disabled = new Map<string, 'FailedFindings' | 'InvalidAccessException'>();
   private readonly failIds = new Map<string, { code: string; message: string; remaining: number }>();
   private faults: { remaining: number; status: number; code: string } = { remaining: 0, status: 500, code: 'InternalException' };
+  private readonly plans = new Map<StandInOperation, FaultPlan>();
+  private readonly callCounts = new Map<StandInOperation, number>();
   private readonly rate: number;
   private readonly burst: number;
+  private readonly lookupRate: number;
+  private readonly lookupBurst: number;
   private readonly throttleCode: string;
 
   constructor(private readonly registry: CredentialRegistry, options: SecurityHubStandInOptions = {}) {
     super();
     this.rate = options.ratePerSecond ?? 10;
     this.burst = options.burst ?? 30;
+    this.lookupRate = options.lookupRatePerSecond ?? 3;
+    this.lookupBurst = options.lookupBurst ?? 6;
     this.throttleCode = options.throttleCode ?? 'ThrottlingException';
   }
 
@@ -238,9 +334,27 @@ export class SecurityHubStandIn extends StandInServer {
     for (const id of ids) this.failIds.set(id, { code, message, remaining: times });
   }
 
-  /** Security Hub is not enabled for `account` in `region` (until the stand-in restarts). */
-  public disable(account: string, region: string): void {
-    this.disabled.add(`${account}|${region}`);
+  /**
+   * Faults for the calls of `operation` from now on, by call number (see `InjectedFault`); undefined removes
+   * the plan. Calls are numbered from 1 over the stand-in's life, each operation on its own.
+   */
+  public injectFaults(operation: StandInOperation, plan: FaultPlan | undefined): void {
+    if (plan === undefined) this.plans.delete(operation);
+    else this.plans.set(operation, plan);
+  }
+
+  /** Authenticated calls of `operation` so far (those with injected faults included). */
+  public callCount(operation: StandInOperation): number {
+    return this.callCounts.get(operation) ?? 0;
+  }
+
+  /**
+   * Security Hub is not enabled for `account` in `region` (until the stand-in restarts): BatchImportFindings
+   * reports every finding in FailedFindings with `InvalidAccess` (default), or fails the whole call with 401
+   * InvalidAccessException; GetFindings fails with 401 InvalidAccessException either way.
+   */
+  public disable(account: string, region: string, as: 'FailedFindings' | 'InvalidAccessException' = 'FailedFindings'): void {
+    this.disabled.set(`${account}|${region}`, as);
   }
 
   /** Every stored finding. */
@@ -260,29 +374,80 @@ export class SecurityHubStandIn extends StandInServer {
     return this.calls.filter((c) => c.status === status);
   }
 
+  /** Counts the call and returns the fault its operation's plan gives it, logged. */
+  private nextFault(operation: StandInOperation): FaultRecord | undefined {
+    const call = this.callCount(operation) + 1;
+    this.callCounts.set(operation, call);
+    const fault = this.plans.get(operation)?.(call);
+    if (fault === undefined) return undefined;
+    if (fault.kind === 'failFindings' && operation !== 'BatchImportFindings') {
+      throw new Error('a failFindings fault only applies to BatchImportFindings');
+    }
+    const record: FaultRecord = { operation, call, fault };
+    this.faultLog.push(record);
+    return record;
+  }
+
   protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const route = req.url?.split('?')[0];
+    const operation: StandInOperation | undefined = req.method !== 'POST' ? undefined
+      : route === '/findings/import' ? 'BatchImportFindings' : route === '/findings' ? 'GetFindings' : undefined;
+    const auth = authenticate(this.registry, req);
+    // The fault of this call is decided from its headers: only an authenticated call of an operation counts.
+    const injected = operation !== undefined && !('status' in auth) ? this.nextFault(operation) : undefined;
+    const fault = injected?.fault;
+    const base = 'status' in auth ? {} : { account: auth.creds.account, region: auth.caller.region };
+    // The caller gave up (closed the connection) before the answer was complete.
+    let callerGone = false;
+    res.once('close', () => {
+      if (!res.writableEnded) callerGone = true;
+    });
+    if (fault?.kind === 'reset' && fault.when !== 'after') {
+      // Mid-request: the body is not read and nothing is processed.
+      injected!.answered = false;
+      if (operation === 'GetFindings') this.lookups.push({ account: base.account!, region: base.region!, ids: 0, status: 0, errorCode: 'ConnectionReset', fault: 'reset' });
+      else this.calls.push({ ...base, findings: 0, failedFindings: 0, accountIds: [], status: 0, errorCode: 'ConnectionReset', fault: 'reset' });
+      req.socket.destroy();
+      return;
+    }
+
     const body = await readBody(req);
+    if (fault?.kind === 'delay' && fault.when === 'before') await new Promise<void>((resolve) => this.later(fault.ms, resolve));
     const reply = (status: number, payload: unknown, errorCode?: string) => {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
-      if (errorCode) headers['x-amzn-errortype'] = errorCode;
-      res.writeHead(status, headers);
-      res.end(JSON.stringify(payload));
+      const write = () => {
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+        if (errorCode) headers['x-amzn-errortype'] = errorCode;
+        res.writeHead(status, headers);
+        res.end(JSON.stringify(payload));
+      };
+      if (fault?.kind === 'reset') {
+        // After processing: the work is done, the answer is lost.
+        injected!.answered = false;
+        req.socket.destroy();
+      } else if (fault?.kind === 'delay' && fault.when !== 'before') {
+        this.later(fault.ms, () => {
+          injected!.answered = !callerGone;
+          if (!callerGone) write();
+        });
+      } else {
+        if (fault?.kind === 'delay') injected!.answered = !callerGone;
+        write();
+      }
     };
     const error = (status: number, code: string, message: string, record: Partial<CallRecord> = {}) => {
-      this.calls.push({ findings: 0, failedFindings: 0, accountIds: [], ...record, status, errorCode: code });
+      const tag = fault ? { fault: fault.kind } : {};
+      this.calls.push({ findings: 0, failedFindings: 0, accountIds: [], ...record, status, errorCode: code, ...tag });
       reply(status, { Code: code, Message: message }, code);
     };
 
-    const route = req.url?.split('?')[0];
-    if (req.method !== 'POST' || (route !== '/findings/import' && route !== '/findings')) {
+    if (operation === undefined) {
       return error(404, 'ResourceNotFoundException', `the stand-in only implements POST /findings/import and POST /findings, got ${req.method} ${req.url}`);
     }
-    const auth = authenticate(this.registry, req);
     if ('status' in auth) return error(auth.status, auth.code, auth.message);
     const { creds, caller } = auth;
-    const base = { account: creds.account, region: caller.region };
-    if (route === '/findings') return this.getFindings(body, creds.account, caller.region, reply);
+    if (operation === 'GetFindings') return this.getFindings(body, creds.account, caller.region, reply, fault);
 
+    if (fault?.kind === 'error') return error(fault.status, fault.code, fault.message ?? 'injected fault', base);
     if (this.faults.remaining > 0) {
       this.faults.remaining--;
       return error(this.faults.status, this.faults.code, 'injected fault', base);
@@ -291,6 +456,9 @@ export class SecurityHubStandIn extends StandInServer {
     const quota = this.quotas.get(quotaKey) ?? new Quota(this.rate, this.burst);
     this.quotas.set(quotaKey, quota);
     if (!quota.take()) return error(429, this.throttleCode, 'Rate exceeded', base);
+    if (this.disabled.get(quotaKey) === 'InvalidAccessException') {
+      return error(401, 'InvalidAccessException', `Account ${creds.account} is not subscribed to AWS Security Hub in ${caller.region}`, base);
+    }
 
     if (Buffer.byteLength(body, 'utf8') > 6 * 1024 * 1024) {
       return error(400, 'InvalidInputException', 'request body larger than 6 MB', base);
@@ -323,26 +491,30 @@ export class SecurityHubStandIn extends StandInServer {
     }
 
     const failed: Array<{ Id: string; ErrorCode: string; ErrorMessage: string }> = [];
-    for (const f of findings as Array<Record<string, any>>) {
+    (findings as Array<Record<string, any>>).forEach((f, position) => {
       const id = typeof f?.Id === 'string' ? f.Id : '';
       if (this.disabled.has(quotaKey)) {
         failed.push({ Id: id || '(no Id)', ErrorCode: 'InvalidAccess', ErrorMessage: `Account ${creds.account} is not subscribed to AWS Security Hub in ${caller.region}` });
-        continue;
+        return;
       }
-      const injected = this.failIds.get(id);
-      if (injected && injected.remaining > 0) {
-        injected.remaining--;
-        failed.push({ Id: id, ErrorCode: injected.code, ErrorMessage: injected.message });
-        continue;
+      if (fault?.kind === 'failFindings' && fault.select(id, position)) {
+        failed.push({ Id: id || '(no Id)', ErrorCode: fault.code, ErrorMessage: fault.message ?? 'injected failure' });
+        return;
+      }
+      const injectedId = this.failIds.get(id);
+      if (injectedId && injectedId.remaining > 0) {
+        injectedId.remaining--;
+        failed.push({ Id: id, ErrorCode: injectedId.code, ErrorMessage: injectedId.message });
+        return;
       }
       const problem = validateFinding(f);
       if (problem) {
         failed.push({ Id: id || '(no Id)', ErrorCode: 'InvalidInput', ErrorMessage: `Finding does not adhere to Amazon Finding Format. ${problem}` });
-        continue;
+        return;
       }
       this.put(f);
-    }
-    this.calls.push({ ...record, status: 200, failedFindings: failed.length });
+    });
+    this.calls.push({ ...record, status: 200, failedFindings: failed.length, ...(fault ? { fault: fault.kind } : {}) });
     reply(200, { FailedCount: failed.length, SuccessCount: findings.length - failed.length, FailedFindings: failed });
   }
 
@@ -351,17 +523,20 @@ export class SecurityHubStandIn extends StandInServer {
    * reference allows per attribute) and `Filters.RecordState` (EQUALS), over the caller's own findings in the
    * endpoint's Region; its own quota (3 requests/s, burst 6); InvalidAccessException where Security Hub is off.
    */
-  private getFindings(body: string, account: string, region: string, reply: (status: number, payload: unknown, code?: string) => void): void {
+  private getFindings(body: string, account: string, region: string, reply: (status: number, payload: unknown, code?: string) => void,
+    fault: InjectedFault | undefined): void {
+    const tag = fault ? { fault: fault.kind } : {};
     const fail = (status: number, code: string, message: string) => {
-      this.lookups.push({ account, region, ids: 0, status, errorCode: code });
+      this.lookups.push({ account, region, ids: 0, status, errorCode: code, ...tag });
       reply(status, { Code: code, Message: message }, code);
     };
+    if (fault?.kind === 'error') return fail(fault.status, fault.code, fault.message ?? 'injected fault');
     if (this.lookupFaults.remaining > 0) {
       this.lookupFaults.remaining--;
       return fail(this.lookupFaults.status, this.lookupFaults.code, 'injected fault');
     }
     const quotaKey = `${account}|${region}`;
-    const quota = this.lookupQuotas.get(quotaKey) ?? new Quota(3, 6);
+    const quota = this.lookupQuotas.get(quotaKey) ?? new Quota(this.lookupRate, this.lookupBurst);
     this.lookupQuotas.set(quotaKey, quota);
     if (!quota.take()) return fail(429, this.throttleCode, 'Rate exceeded');
     if (this.disabled.has(quotaKey)) return fail(401, 'InvalidAccessException', `Account ${account} is not subscribed to AWS Security Hub in ${region}`);
@@ -379,7 +554,7 @@ export class SecurityHubStandIn extends StandInServer {
     const found = this.findings().map((f) => f.finding).filter((f) => f.AwsAccountId === account
       && String(f.ProductArn).split(':')[3] === region
       && matches('Id', f.Id) && matches('RecordState', f.RecordState ?? 'ACTIVE'));
-    this.lookups.push({ account, region, ids: filters.Id?.length ?? 0, status: 200 });
+    this.lookups.push({ account, region, ids: filters.Id?.length ?? 0, status: 200, ...tag });
     reply(200, { Findings: found.slice(0, 100) });
   }
 

@@ -3,7 +3,7 @@
  */
 import { AwsSecurityFinding, BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { CredentialRegistry, SecurityHubStandIn, StsStandIn, TestCredentials } from './securityhub-standin';
+import { callsBetween, CredentialRegistry, everyOtherCall, SecurityHubStandIn, StsStandIn, TestCredentials } from './securityhub-standin';
 import { fixture, variant } from './support';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
@@ -109,6 +109,62 @@ describe('Security Hub and STS stand-ins', () => {
     expect((await client(member, 'us-west-2').send(new BatchImportFindingsCommand({ Findings: [f] }))).SuccessCount).toBe(1);
     await expect(stsClient.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222233334444:role/BackupFindings', RoleSessionName: 's' })))
       .rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  });
+
+  test('fault plans: every other call of one operation, in turn, counted per operation and logged', async () => {
+    const f = findingOf('backup-failed', HOME);
+    hub.injectFaults('BatchImportFindings', everyOtherCall(
+      { kind: 'error', status: 429, code: 'LimitExceededException' }, { kind: 'error', status: 400, code: 'ThrottlingException' }));
+    await expect(importAs(forwarder, [f])).rejects.toMatchObject({ name: 'LimitExceededException', $metadata: { httpStatusCode: 429 } });
+    expect((await importAs(forwarder, [f])).SuccessCount).toBe(1);
+    await expect(importAs(forwarder, [f])).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    expect(hub.callCount('BatchImportFindings')).toBe(3);
+    expect(hub.callCount('GetFindings')).toBe(0);
+    expect(hub.faultLog.map((r) => [r.operation, r.call, r.fault.kind])).toEqual([['BatchImportFindings', 1, 'error'], ['BatchImportFindings', 3, 'error']]);
+    expect(hub.calls.map((c) => c.fault ?? 'none')).toEqual(['error', 'none', 'error']);
+  });
+
+  test('connection reset: mid-request nothing is stored; after processing the finding is stored and the answer lost', async () => {
+    const [first, second] = [findingOf('backup-failed', HOME), findingOf('copy-failed', HOME)];
+    hub.injectFaults('BatchImportFindings', (call) => (call === 1 ? { kind: 'reset', when: 'before' } : call === 2 ? { kind: 'reset', when: 'after' } : undefined));
+    await expect(importAs(forwarder, [first])).rejects.toThrow();
+    expect(hub.findings()).toEqual([]);
+    await expect(importAs(forwarder, [second])).rejects.toThrow();
+    expect(hub.findings().map((s) => s.finding.Id)).toEqual([second.Id]);
+    expect(hub.faultLog.map((r) => r.answered)).toEqual([false, false]);
+  });
+
+  test('a held-back answer: a client that enforces its request timeout leaves, one that only warns waits for it', async () => {
+    const f = findingOf('backup-failed', HOME);
+    hub.injectFaults('BatchImportFindings', callsBetween(1, 2, { kind: 'delay', ms: 600, when: 'after' }));
+    const withTimeout = (throwOnRequestTimeout: boolean) => new SecurityHubClient({
+      region: REGION,
+      endpoint: hubUrl,
+      maxAttempts: 1,
+      credentials: { accessKeyId: forwarder.accessKeyId, secretAccessKey: forwarder.secretAccessKey },
+      requestHandler: { requestTimeout: 200, throwOnRequestTimeout },
+    });
+    // @smithy/node-http-handler gives up at requestTimeout only with throwOnRequestTimeout; otherwise it logs a warning and waits.
+    await expect(withTimeout(true).send(new BatchImportFindingsCommand({ Findings: [f] }))).rejects.toMatchObject({ name: 'TimeoutError' });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect((await withTimeout(false).send(new BatchImportFindingsCommand({ Findings: [f] }))).SuccessCount).toBe(1);
+    } finally {
+      warn.mockRestore();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the first answer, written after its caller left
+    expect(hub.faultLog.map((r) => r.answered)).toEqual([false, true]);
+    expect(hub.finding(f.Id!)).toMatchObject({ ignoredUpdates: 1 }); // processed at once both times
+  });
+
+  test('partial failure by plan, and Security Hub disabled as a whole-call InvalidAccessException', async () => {
+    const [good, bad] = [findingOf('backup-failed', HOME), findingOf('copy-failed', HOME)];
+    hub.injectFaults('BatchImportFindings', callsBetween(1, 1, { kind: 'failFindings', code: 'InternalFailure', select: (id) => id === bad.Id }));
+    const out = await importAs(forwarder, [good, bad]);
+    expect(out).toMatchObject({ FailedCount: 1, SuccessCount: 1, FailedFindings: [{ Id: bad.Id, ErrorCode: 'InternalFailure' }] });
+    expect(hub.findings().map((s) => s.finding.Id)).toEqual([good.Id]);
+    hub.disable(HOME, REGION, 'InvalidAccessException');
+    await expect(importAs(forwarder, [bad])).rejects.toMatchObject({ name: 'InvalidAccessException', $metadata: { httpStatusCode: 401 } });
   });
 
   test('unknown keys are refused', async () => {
