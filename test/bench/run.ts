@@ -4,6 +4,7 @@
  *
  *   npx projen bench                 # everything (about 3 minutes on 2 cores)
  *   npx projen bench -- --quick      # N = 1,000 only, 5 cold starts, synthesis of 1 x 1 and 50 x 20 only
+ *   npx projen bench -- --readme     # also write the tables into the README's `generated:bench` block
  *
  * 1. Throughput (throughput.ts): N = 1,000 and 10,000 failure events through the real bundled forwarder and
  *    through the public samples' design, against the local Security Hub stand-in.
@@ -20,6 +21,7 @@ import { breakdownMarkdown, costTable, countsMarkdown, summaryMarkdown } from '.
 import { synthCost, synthCostTable } from './synth-cost';
 import { throughput, throughputTable } from './throughput';
 import { ensureBundle } from '../runtime/support';
+import { writeGeneratedBlock } from '../support/generated-block';
 
 const OUT = path.join(__dirname, '..', '..', 'test-reports', 'bench.json');
 
@@ -47,34 +49,43 @@ function machine(): string {
 async function main(argv: readonly string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const ranAt = new Date().toISOString();
-  console.log(`# cdk-backup-alarms benchmark, ${ranAt}\n\nMachine: ${machine()}\n`);
+  const out: string[] = [];
+  const print = (text = '') => {
+    console.log(text);
+    out.push(text);
+  };
+  print(`Run ${ranAt.slice(0, 16).replace('T', ' ')} UTC on ${machine()}${quick ? ' (--quick)' : ''}.`);
 
   const rows = await throughput(quick ? [1_000] : [1_000, 10_000]);
-  console.log('## Throughput against the Security Hub stand-in (100 findings/call, 10 calls/s, burst 30)\n');
-  console.log(throughputTable(rows));
+  print('\n#### Throughput against the Security Hub stand-in (100 findings/call, 10 calls/s, burst 30)\n');
+  print(throughputTable(rows));
 
   const init = coldInit(quick ? 5 : 20);
-  console.log(`\n## Bundle\n\nAsset: ${(init.assetBytes / 1024).toFixed(0)} KiB minified; cold init (load the bundle): median ${init.medianMs.toFixed(0)} ms `
-    + `of ${init.runs} fresh processes (min ${init.minMs.toFixed(0)}, max ${init.maxMs.toFixed(0)})`);
+  print(`\nBundle: ${(init.assetBytes / 1024).toFixed(0)} KiB minified. Cold init (loading the bundle): median ${init.medianMs.toFixed(0)} ms `
+    + `of ${init.runs} fresh processes (min ${init.minMs.toFixed(0)}, max ${init.maxMs.toFixed(0)}).`);
 
   const synth = await synthCost(quick ? { ouCounts: [1, 50], regionCounts: [1, 20] } : {});
-  console.log('\n## Synthesis of the organization example\n');
-  console.log(synthCostTable(synth));
+  print('\n#### Synthesis of the organization example\n');
+  print(synthCostTable(synth));
 
   const cost = costTable();
-  console.log('\n## Monthly cost (USD, us-east-1 prices, no free tiers)\n');
-  console.log(countsMarkdown(cost.counts));
-  console.log();
-  console.log(summaryMarkdown(cost.rows));
+  print('\n#### Monthly cost (USD, us-east-1 prices, no free tiers)\n');
+  print(countsMarkdown(cost.counts));
+  print();
+  print(summaryMarkdown(cost.rows));
   const detail = cost.rows.find((r) => r.accounts === 100 && r.regions === 5);
   if (detail) {
-    console.log('\n### Every line at 100 accounts × 5 Regions\n');
-    console.log(breakdownMarkdown(detail));
+    print('\n#### Every line at 100 accounts × 5 Regions\n');
+    print(breakdownMarkdown(detail));
   }
 
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify({ ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost }, null, 2));
   console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
+  if (argv.includes('--readme')) {
+    writeGeneratedBlock('bench', out.join('\n'));
+    console.log('README.md: the generated:bench block is rewritten');
+  }
 }
 
 main(process.argv.slice(2)).catch((err) => {

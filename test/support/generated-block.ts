@@ -28,14 +28,20 @@ function bounds(readme: string, name: string): { start: number; end: number } {
   return { start: start + open.length, end };
 }
 
-/** The README's block `name` equals `markdown` (or, with UPDATE_README=1, becomes it). */
-export function expectGeneratedBlock(name: string, markdown: string): void {
+/** The README's block `name` becomes `markdown` (for scripts such as the benchmark, which assert nothing). */
+export function writeGeneratedBlock(name: string, markdown: string): void {
   const readme = fs.readFileSync(README, 'utf8');
   const { start, end } = bounds(readme, name);
-  const wanted = `\n${markdown.trim()}\n`;
+  fs.writeFileSync(README, `${readme.slice(0, start)}\n${markdown.trim()}\n${readme.slice(end)}`);
+}
+
+/** The README's block `name` equals `markdown` (or, with UPDATE_README=1, becomes it). */
+export function expectGeneratedBlock(name: string, markdown: string): void {
   if (process.env.UPDATE_README === '1') {
-    fs.writeFileSync(README, readme.slice(0, start) + wanted + readme.slice(end));
+    writeGeneratedBlock(name, markdown);
     return;
   }
-  expect(readme.slice(start, end)).toEqual(wanted);
+  const readme = fs.readFileSync(README, 'utf8');
+  const { start, end } = bounds(readme, name);
+  expect(readme.slice(start, end)).toEqual(`\n${markdown.trim()}\n`);
 }
