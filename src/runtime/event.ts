@@ -73,7 +73,7 @@ export interface BackupJobEvent {
 
 // us-west-2, us-gov-west-1, cn-north-1, and the four-letter prefixes of newer partitions (eusc-de-east-1).
 export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const STATE = /^[A-Z][A-Z_]*$/;
 const ARN = /^arn:[a-z0-9-]+:[a-z0-9-]*:/;
 
@@ -122,7 +122,8 @@ export function envelopeOf(raw: Record<string, any>): { account: string; region:
  * ISO 8601 `time` and a job `detail-type`. The `detail` is read defensively: sizes as strings or numbers,
  * `{}` where an ARN was expected, a missing vault or resource ARN, a quoted status message.
  */
-export function parseBackupEvent(raw: unknown): BackupJobEvent {
+export function parseBackupEvent(input: unknown): BackupJobEvent {
+  const raw = wellFormed(input);
   if (!isObject(raw)) throw new MalformedEventError('NOT_AN_OBJECT', 'the event is not a JSON object');
   if (raw.source !== BackupEvents.SOURCE) {
     // Anything else on this queue is a wiring mistake, and "Security Hub Findings - Imported" would be a loop.
@@ -214,6 +215,40 @@ function size(v: unknown): string | undefined {
 
 export function show(v: unknown): string {
   if (v === undefined) return 'missing';
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // Nested deeper than the stack allows (found by test/runtime/fuzz.test.ts): say what it is, not what it holds.
+    s = Array.isArray(v) ? 'an array nested too deeply to show' : `a ${typeof v} nested too deeply to show`;
+  }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A copy of a parsed event whose strings are well-formed Unicode: JSON may carry a lone surrogate (`"\ud800"`),
+ * which no finding may (Security Hub refuses invalid Unicode) and `encodeURIComponent` throws on. Each is
+ * replaced by U+FFFD, as a UTF-8 decoder would. Iterative, so that no nesting depth can overflow the stack.
+ */
+export function wellFormed(input: unknown): unknown {
+  const fix = (v: unknown): unknown => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v);
+  if (typeof input !== 'object' || input === null) return fix(input);
+  const root: any = Array.isArray(input) ? [] : {};
+  const stack: Array<[any, any]> = [[input, root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    for (const [k, v] of Object.entries(from)) {
+      const key = Array.isArray(to) ? k : (fix(k) as string);
+      if (typeof v === 'object' && v !== null) {
+        const child: any = Array.isArray(v) ? [] : {};
+        to[key] = child;
+        stack.push([v, child]);
+      } else {
+        to[key] = fix(v);
+      }
+    }
+  }
+  return root;
 }

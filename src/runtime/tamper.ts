@@ -7,7 +7,7 @@
  */
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { boundedMap, dropBlank, isObject, LIMITS, truncate } from './asff';
-import { arn, envelopeOf, MalformedEventError, show, text } from './event';
+import { arn, envelopeOf, ISO_8601, MalformedEventError, show, text, wellFormed } from './event';
 import type { FindingDestination } from './finding';
 import { ID_PREFIX, productArnOf } from './identity';
 import { BackupEvents } from '../shared/backup-events';
@@ -50,14 +50,17 @@ export function isTamperEvent(raw: unknown): boolean {
 }
 
 /** Parses a tamper signal; an API call must be one of `BackupTamperAction`, a state change one that counts. */
-export function parseTamperEvent(raw: Record<string, any>): TamperEvent {
+export function parseTamperEvent(input: Record<string, any>): TamperEvent {
+  const raw = wellFormed(input) as Record<string, any>;
   const { account, region, time } = envelopeOf(raw);
   const detail = raw.detail;
   if (!isObject(detail)) throw new MalformedEventError('MISSING_DETAIL', 'the event has no detail object');
   const detailType = String(raw['detail-type']);
   if (detailType === API_CALL_DETAIL_TYPE) {
     const name = text(detail.eventName);
-    const severity = name === undefined ? undefined : (TAMPER_ACTION_SEVERITY as Record<string, TamperSeverity | undefined>)[name];
+    // An own property only: 'constructor' or 'toString' is no tamper action (found by test/runtime/fuzz.test.ts).
+    const severity = name === undefined || !Object.prototype.hasOwnProperty.call(TAMPER_ACTION_SEVERITY, name) ? undefined
+      : (TAMPER_ACTION_SEVERITY as Record<string, TamperSeverity>)[name];
     if (detail.eventSource !== BACKUP_EVENT_SOURCE || name === undefined || severity === undefined) {
       throw new MalformedEventError('UNSUPPORTED_DETAIL_TYPE', `the API call ${show(detail.eventSource)} ${show(detail.eventName)} is not a tamper action`);
     }
@@ -73,7 +76,9 @@ export function parseTamperEvent(raw: Record<string, any>): TamperEvent {
       isApiCall: true,
       account,
       region,
-      time: new Date(callTime !== undefined && Number.isFinite(Date.parse(callTime)) ? callTime : time).toISOString(),
+      // CloudTrail's eventTime if it is a real ISO 8601 time (a 4-digit year, so that the finding's timestamps are
+      // RFC 3339), else the event's own time (validated by envelopeOf).
+      time: new Date(callTime !== undefined && ISO_8601.test(callTime) && Number.isFinite(Date.parse(callTime)) ? callTime : time).toISOString(),
       caller: text(who.arn) ?? text(who.invokedBy) ?? text(who.type),
       role: arn(issuer.arn),
       sourceIp: text(detail.sourceIPAddress),
@@ -86,7 +91,7 @@ export function parseTamperEvent(raw: Record<string, any>): TamperEvent {
       severity,
     };
   }
-  const severity = TAMPER_STATE_SEVERITY[detailType];
+  const severity = Object.prototype.hasOwnProperty.call(TAMPER_STATE_SEVERITY, detailType) ? TAMPER_STATE_SEVERITY[detailType] : undefined;
   const state = text(detail.state);
   const change = TAMPER_STATE_CHANGES.find((c) => c.detailType === detailType);
   if (severity === undefined || change === undefined || (change.states !== undefined && !change.states.includes(state ?? ''))) {

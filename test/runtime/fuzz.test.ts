@@ -51,10 +51,10 @@
  * function's own (1 GetFindings a second per container, which a batch with a success waits for). A few records
  * of each batch are delivered twice, as SQS redelivers.
  *
- * Known bugs of src/runtime that these properties found are listed in KNOWN_BUGS: a case that violates an
- * invariant only in the way a known bug describes is counted under that bug (in the README table too) instead
- * of failing the property; each bug has a `test.failing` with its minimal reproduction, which starts failing
- * (and must be removed, with its KNOWN_BUGS entry) once the bug is fixed. Any other violation fails.
+ * The bugs of src/runtime that these properties found (KNOWN_BUGS: lone surrogates reaching findings and
+ * console links, deep nesting in an error message, Object.prototype names taken as tamper actions, years after
+ * 9999) are fixed; each keeps its minimal reproduction as a regression test, and a case that shows one of them
+ * again is counted under its label and fails the test "no generated case shows a bug these properties found".
  *
  * Seed policy: a fixed default seed, so that every run generates the same events and the README table is
  * reproducible; FUZZ_SEED=<integer> overrides it (the README comparison is then skipped). Each property runs
@@ -626,30 +626,30 @@ function walkStrings(v: unknown, path: string, visit: (path: string, s: string) 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Known bugs of src/runtime found by these properties (each has a test.failing below)
+// Bugs of src/runtime found by these properties, now fixed (each has a regression test below)
 // ---------------------------------------------------------------------------------------------------------
 
 type BugId = 'unpaired-surrogate' | 'uri-error' | 'deep-nesting' | 'prototype-name' | 'extended-year';
 const KNOWN_BUGS: Record<BugId, { readonly label: string; readonly title: string }> = {
   'unpaired-surrogate': {
     label: 'finding carries an unpaired surrogate (invalid ASFF; known bug)',
-    title: 'a lone surrogate in an event field reaches the finding unchanged (invalid Unicode: Security Hub refuses the finding)',
+    title: 'was: a lone surrogate in an event field reached the finding (invalid Unicode, refused); now it becomes U+FFFD',
   },
   'uri-error': {
     label: 'URIError instead of MalformedEventError (known bug)',
-    title: 'a lone surrogate in the job id makes buildFinding throw URIError (encodeURIComponent of the console link)',
+    title: 'was: a lone surrogate in the job id made buildFinding throw URIError (encodeURIComponent); now the link is built',
   },
   'deep-nesting': {
     label: 'RangeError instead of MalformedEventError (known bug)',
-    title: 'a deeply nested array in a field that the error message shows escapes as RangeError, not MalformedEventError',
+    title: 'was: a deeply nested array shown in an error message escaped as RangeError; now it is a MalformedEventError',
   },
   'prototype-name': {
     label: 'taken as a tamper action although it is none (known bug)',
-    title: 'a CloudTrail call named like an Object.prototype member (constructor, toString, ...) is taken as a tamper action',
+    title: 'was: a CloudTrail call named like an Object.prototype member (constructor, ...) was a tamper action; now refused',
   },
   'extended-year': {
     label: 'finding with a timestamp outside RFC 3339 (known bug)',
-    title: "a tamper call whose eventTime parses to a year after 9999 gives CreatedAt '+010000-...', which is not RFC 3339",
+    title: "was: a tamper call's eventTime with a year after 9999 gave CreatedAt '+010000-...'; now the event's own time is used",
   },
 };
 
@@ -1171,6 +1171,11 @@ describe('what was generated', () => {
     for (const c of CATEGORIES) expect([c, total(stats.parser.get(c)) > 0, total(stats.handler.get(c)) > 0]).toEqual([c, true, true]);
   });
 
+  test('no generated case shows a bug these properties found (all fixed)', () => {
+    const labels = CATEGORIES.flatMap((c) => [describeOutcomes(stats.parser.get(c)), describeOutcomes(stats.handler.get(c))]);
+    expect(labels.filter((l) => l.includes('known bug'))).toEqual([]);
+  });
+
   (DEFAULT_RUN ? test : test.skip)('README: the table of generated inputs and what became of them (default seed only)', () => {
     expect(stats.ran).toEqual({ parser: true, handler: true, mixed: true });
     const header = ['Input category', 'Generated', 'Parsers and finding builders (in process)', 'Email templates', 'Handler (bundle, Security Hub stand-in)'];
@@ -1185,43 +1190,43 @@ describe('what was generated', () => {
     const footer = `Seed ${DEFAULT_SEED}; ${n(all)} events. In process each event is parsed and built for both attribution modes `
       + 'and checked against the ASFF rules; through the handler it is one record of an SQS batch of up to 100 (a few delivered twice, '
       + "as SQS redelivers), and its outcome is what the handler's own logs and the stand-in's store agree on. "
-      + 'A case that shows a known bug is counted as such (KNOWN_BUGS in the test, each with a failing reproduction).';
+      + 'The five bugs these properties found (KNOWN_BUGS in the test) are fixed, each kept as a regression test.';
     expectGeneratedBlock('fuzz', `${markdownTable(header, rows)}\n\n${footer}`);
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Known bugs: minimal reproductions (test.failing passes while the bug is there)
+// The bugs these properties found: minimal reproductions, kept as regression tests
 // ---------------------------------------------------------------------------------------------------------
 
-describe('known bugs found by these properties (remove an entry once its bug is fixed)', () => {
+describe('bugs found by these properties, fixed: their minimal reproductions', () => {
   const dest: ImportTarget = SELF;
   const failed = () => ({ ...fixture('backup-failed', '111111111111') });
 
-  test.failing(KNOWN_BUGS['unpaired-surrogate'].title, () => {
+  test(KNOWN_BUGS['unpaired-surrogate'].title, () => {
     const ev = failed();
     ev.detail.statusMessage = 'x\uD800';
     expect(asffProblems(buildFinding(parseRecordBody(JSON.stringify(ev)), dest)!)).toEqual([]);
   });
 
-  test.failing(KNOWN_BUGS['uri-error'].title, () => {
+  test(KNOWN_BUGS['uri-error'].title, () => {
     const ev = failed();
     ev.detail.backupJobId = 'job-\uD800';
     expect(() => buildFinding(parseRecordBody(JSON.stringify(ev)), dest)).not.toThrow();
   });
 
-  test.failing(KNOWN_BUGS['deep-nesting'].title, () => {
+  test(KNOWN_BUGS['deep-nesting'].title, () => {
     const body = `{"source":${'['.repeat(12_000)}${']'.repeat(12_000)}}`;
     expect(() => parseRecordBody(body)).toThrow(MalformedEventError);
   });
 
-  test.failing(KNOWN_BUGS['prototype-name'].title, () => {
+  test(KNOWN_BUGS['prototype-name'].title, () => {
     const ev = apiCall('DeleteRecoveryPoint');
     ev.detail.eventName = 'constructor';
     expect(() => parseTamperEvent(ev)).toThrow(MalformedEventError);
   });
 
-  test.failing(KNOWN_BUGS['extended-year'].title, () => {
+  test(KNOWN_BUGS['extended-year'].title, () => {
     const ev = apiCall('DeleteRecoveryPoint');
     ev.detail.eventTime = '20000';
     expect(asffProblems(buildTamperFinding(parseTamperEvent(ev), dest))).toEqual([]);
