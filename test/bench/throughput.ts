@@ -30,7 +30,7 @@ import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { RATE_BUDGET } from '../../src/shared/contract';
 import { CredentialRegistry, SecurityHubStandIn, StoredFinding } from '../runtime/securityhub-standin';
-import { Container, fixture, sqsRecord, variant } from '../runtime/support';
+import { Container, fixture, isolatedEnv, sqsRecord, variant } from '../runtime/support';
 
 const FORWARDER = '999999999999';
 const SOURCE = '111111111111';
@@ -90,17 +90,7 @@ async function withStandIn<T>(body: (hub: SecurityHubStandIn, env: Record<string
   const creds = registry.longTerm(FORWARDER);
   const hub = new SecurityHubStandIn(registry, { ratePerSecond: QUOTA.perSecond, burst: QUOTA.burst });
   const url = await hub.start();
-  const env = {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SECURITYHUB: url,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  const env = isolatedEnv({ region: REGION, credentials: creds, securityHubUrl: url }, { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' });
   try {
     return await body(hub, env);
   } finally {

@@ -64,7 +64,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   callsBetween, CredentialRegistry, everyOtherCall, InjectedFault, SecurityHubStandIn, StsStandIn,
 } from './securityhub-standin';
-import { accountedFor, Container, ensureBundle, fixture, sqsRecord, variant } from './support';
+import { accountedFor, Container, ensureBundle, fixture, isolatedEnv, sqsRecord, variant } from './support';
 import { SecurityHubFindingForwarder } from '../../src';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
@@ -334,18 +334,10 @@ async function run(scenario: Scenario): Promise<Outcome> {
   const stsUrl = await sts.start();
   let fn: Container | undefined;
   try {
-    fn = await Container.start({
-      AWS_REGION: HOME_REGION,
-      AWS_ACCESS_KEY_ID: forwarder.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: forwarder.secretAccessKey,
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_SECURITYHUB: hubUrl,
-      AWS_ENDPOINT_URL_STS: stsUrl,
+    fn = await Container.start(isolatedEnv({ region: HOME_REGION, credentials: forwarder, securityHubUrl: hubUrl, stsUrl }, {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...(scenario.mode === 'SOURCE_ACCOUNT' ? { ATTRIBUTION_MODE: 'SOURCE_ACCOUNT', MEMBER_ROLE_NAME: ROLE } : {}),
-    });
+    }));
     scenario.inject(hub, sts);
 
     const records = scenario.events.map((ev) => sqsRecord(ev));

@@ -66,7 +66,7 @@ import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { SQSEvent } from 'aws-lambda';
 import * as fc from 'fast-check';
 import { CredentialRegistry, SecurityHubStandIn, TestCredentials } from './securityhub-standin';
-import { accountedFor, Container, EXAMPLE_ACCOUNT, fixture, fixtureNames, sqsEvent } from './support';
+import { accountedFor, Container, EXAMPLE_ACCOUNT, fixture, fixtureNames, isolatedEnv, sqsEvent } from './support';
 import {
   jobFailureMessage, otherEventMessage, policyChangeMessage, tamperCallMessage, tamperStateMessage, TextTemplate,
 } from '../../src/private/messages';
@@ -939,21 +939,13 @@ let hubUrl: string;
 const containers: Container[] = [];
 
 async function startContainer(): Promise<Container> {
-  const c = await Container.start({
-    AWS_REGION: HOME_REGION,
-    AWS_ACCESS_KEY_ID: forwarderCreds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: forwarderCreds.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SECURITYHUB: hubUrl,
-    // Nothing here uses STS (FORWARDER_ACCOUNT mode); a call would fail locally rather than reach AWS.
-    AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+  // Nothing here uses STS (FORWARDER_ACCOUNT mode): isolatedEnv points it at a closed local port.
+  const c = await Container.start(isolatedEnv({ region: HOME_REGION, credentials: forwarderCreds, securityHubUrl: hubUrl }, {
     // Every record's outcome is logged at DEBUG; the import pace is raised for the test (the stand-in's too).
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     [ENV.REQUESTS_PER_SECOND]: '1000',
     [ENV.BURST]: '1000',
-  });
+  }));
   containers.push(c);
   return c;
 }

@@ -7,7 +7,7 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CredentialRegistry, SecurityHubStandIn, SecurityHubStandInOptions, StsStandIn, TestCredentials } from './securityhub-standin';
-import { accountedFor, closingSuccess, Container, ensureBundle, fixture, fixtureNames, sqsEvent, variant } from './support';
+import { accountedFor, closingSuccess, Container, ensureBundle, fixture, fixtureNames, isolatedEnv, sqsEvent, variant } from './support';
 import { parseBackupEvent, parseRecordBody } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { classify, JobOutcome } from '../../src/runtime/severity';
@@ -50,18 +50,8 @@ async function stopAll() {
  * credentials), the stand-ins as the SDK's endpoints, and nowhere else to find credentials or endpoints.
  */
 async function container(extra: Record<string, string> = {}): Promise<Container> {
-  const c = await Container.start({
-    AWS_REGION: HOME_REGION,
-    AWS_ACCESS_KEY_ID: forwarderCreds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: forwarderCreds.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SECURITYHUB: hubUrl,
-    AWS_ENDPOINT_URL_STS: stsUrl,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    ...extra,
-  });
+  const c = await Container.start(isolatedEnv({ region: HOME_REGION, credentials: forwarderCreds, securityHubUrl: hubUrl, stsUrl },
+    { POWERTOOLS_LOG_LEVEL: 'INFO', ...extra }));
   containers.push(c);
   return c;
 }

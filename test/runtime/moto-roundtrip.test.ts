@@ -25,7 +25,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { accountedFor, closingSuccess, Container, ensureBundle, fixture, sqsEvent } from './support';
+import { accountedFor, closingSuccess, Container, ensureBundle, fixture, isolatedEnv, sqsEvent } from './support';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { productArnOf } from '../../src/runtime/identity';
@@ -154,18 +154,9 @@ afterAll(async () => {
 });
 
 test('the real bundle imports findings into moto, and GetFindings reads them back', async () => {
-  fn = await Container.start({
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SECURITYHUB: motoUrl,
-    AWS_ENDPOINT_URL_STS: motoUrl, // unused in this mode; never AWS's
-    ATTRIBUTION_MODE: 'FORWARDER_ACCOUNT',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
+  // STS is unused in this mode; never AWS's.
+  fn = await Container.start(isolatedEnv({ region: REGION, credentials: CREDENTIALS, securityHubUrl: motoUrl, stsUrl: motoUrl },
+    { ATTRIBUTION_MODE: 'FORWARDER_ACCOUNT', POWERTOOLS_LOG_LEVEL: 'INFO' }));
 
   // The documentation's 13-digit example account replaced by moto's account, as the other tests do.
   const failures = FAILURES.map((name) => fixture(name, ACCOUNT));

@@ -199,6 +199,30 @@ interface Pending {
 }
 
 /**
+ * The environment Lambda would give the forwarder (its Region and its role's credentials), with the local
+ * stand-ins as the SDK's only endpoints and no other place to find credentials, configuration or endpoints:
+ * nothing a container does can reach AWS. STS defaults to a closed local port (a call fails, never leaves).
+ */
+export function isolatedEnv(options: {
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly securityHubUrl: string;
+  readonly stsUrl?: string;
+}, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_REGION: options.region,
+    AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SECURITYHUB: options.securityHubUrl,
+    AWS_ENDPOINT_URL_STS: options.stsUrl ?? 'http://127.0.0.1:9',
+    ...extra,
+  };
+}
+
+/**
  * One Lambda "container": a Node.js process that loads the real bundle with exactly `env` (plus PATH). Its
  * cold start, clients, pacers and credential cache are its own, like a Lambda execution environment's, and no
  * credential or endpoint setting of the machine running the tests can leak into it.
