@@ -194,6 +194,7 @@ export class SecurityHubFindingForwarder extends Construct {
     // The rate budget (src/shared/contract.ts): containers x per-container pacing stays under Security Hub's quotas.
     const maxConcurrency = RATE_BUDGET.MAX_CONCURRENCY;
     const timeout = Duration.minutes(2);
+    const tracing = props.tracing ?? lambda.Tracing.ACTIVE;
 
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
     this.queue = new sqs.Queue(this, 'Queue', {
@@ -248,7 +249,7 @@ export class SecurityHubFindingForwarder extends Construct {
       timeout,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: props.reserveConcurrency === false ? undefined : maxConcurrency,
-      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+      tracing,
       loggingFormat: lambda.LoggingFormat.JSON,
       // The runtime's pacing defaults are the rate budget's: only what differs per installation is set here.
       environment: {
@@ -317,7 +318,7 @@ export class SecurityHubFindingForwarder extends Construct {
     }]);
     // The event source mapping is created only if the role can already read the queue (Lambda checks it).
     fn.node.addDependency(role.policy!);
-    if ((props.tracing ?? lambda.Tracing.ACTIVE) !== lambda.Tracing.DISABLED) {
+    if (tracing !== lambda.Tracing.DISABLED) {
       explainNag(role.policy!, [{
         id: 'AwsSolutions-IAM5',
         reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Service Authorization Reference, AWS X-Ray): AWS requires Resource "*".',
@@ -335,7 +336,7 @@ export class SecurityHubFindingForwarder extends Construct {
         { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The user set reserveConcurrency: false (an account whose concurrency quota cannot spare a reservation); the event source still runs at most 2 at once (maxConcurrency).' },
         { id: 'HIPAA.Security-LambdaConcurrency', reason: 'The user set reserveConcurrency: false; the event source still runs at most 2 at once (maxConcurrency).' },
       ] : []),
-      ...((props.tracing ?? lambda.Tracing.ACTIVE) === lambda.Tracing.DISABLED ? [
+      ...(tracing === lambda.Tracing.DISABLED ? [
         { id: 'Serverless-LambdaTracing', reason: 'The user disabled tracing; the function logs every batch (JSON) and publishes its own metrics.' },
       ] : []),
     ]);
@@ -398,7 +399,7 @@ export class SecurityHubFindingImporterRole extends Construct {
       'an IAM role ARN like arn:aws:iam::111111111111:role/name');
     checkOrganizationId(owner, 'organizationId', props.organizationId);
     checkRoleName(owner, 'roleName', props.roleName);
-    this.role = new ManagedPolicyRole(this, 'Role', {
+    const role = new ManagedPolicyRole(this, 'Role', {
       roleName: props.roleName ?? SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME,
       description: 'Lets the central cdk-backup-alarms forwarder import this account\'s AWS Backup findings into Security Hub',
       // The forwarder's account, narrowed to the forwarder's role by aws:PrincipalArn: a role ARN as the
@@ -409,17 +410,18 @@ export class SecurityHubFindingImporterRole extends Construct {
         ArnEquals: { 'aws:PrincipalArn': props.forwarderRoleArn },
       }),
     });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['securityhub:BatchImportFindings'],
       // Any Region of this account (findings go to the Region of the event), only its own product.
       resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:product/${stack.account}/default`],
     }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
       // The forwarder looks up which findings are open before it imports (CreatedAt, nothing to close).
       actions: ['securityhub:GetFindings'],
       resources: [`arn:${stack.partition}:securityhub:*:${stack.account}:hub/default`],
     }));
-    explainNag((this.role as ManagedPolicyRole).policy!, [{
+    this.role = role;
+    explainNag(role.policy!, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Findings are imported in the Region where the backup job ran; the Region is the only wildcard, the account and product are fixed.',
       appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
