@@ -37,8 +37,8 @@
  *   of the same finding, ignored on purpose (job in progress, success with nothing to close), or returned in
  *   batchItemFailures, exactly one of these per record, as its own logs account for it and as the stand-in's
  *   store confirms (an imported finding is held, at least as new as the event; which successes close a
- *   finding and which have nothing to close is exactly what the documented lifecycle says); every finding it sends is accepted
- *   (BatchImportFindings answers 200 with no FailedFindings, but for findings a known bug makes invalid); a
+ *   finding and which have nothing to close is exactly what the documented lifecycle says); every finding it
+ *   sends is accepted (BatchImportFindings answers 200 with no FailedFindings); a
  *   valid event is never returned; a batch mixing malformed and good records returns exactly the malformed
  *   ones, and Security Hub holds every good one;
  * - every email input transformer renders every generated event to a string with no placeholder, `undefined`
@@ -51,10 +51,10 @@
  * function's own (1 GetFindings a second per container, which a batch with a success waits for). A few records
  * of each batch are delivered twice, as SQS redelivers.
  *
- * The bugs of src/runtime that these properties found (KNOWN_BUGS: lone surrogates reaching findings and
+ * The bugs of src/runtime that these properties found (FIXED_BUGS: lone surrogates reaching findings and
  * console links, deep nesting in an error message, Object.prototype names taken as tamper actions, years after
- * 9999) are fixed; each keeps its minimal reproduction as a regression test, and a case that shows one of them
- * again is counted under its label and fails the test "no generated case shows a bug these properties found".
+ * 9999) are fixed; each keeps its minimal reproduction as a regression test, and any case that shows one of
+ * them again fails its property.
  *
  * Seed policy: a fixed default seed, so that every run generates the same events and the README table is
  * reproducible; FUZZ_SEED=<integer> overrides it (the README comparison is then skipped). Each property runs
@@ -630,45 +630,14 @@ function walkStrings(v: unknown, path: string, visit: (path: string, s: string) 
 // ---------------------------------------------------------------------------------------------------------
 
 type BugId = 'unpaired-surrogate' | 'uri-error' | 'deep-nesting' | 'prototype-name' | 'extended-year';
-const KNOWN_BUGS: Record<BugId, { readonly label: string; readonly title: string }> = {
-  'unpaired-surrogate': {
-    label: 'finding carries an unpaired surrogate (invalid ASFF; known bug)',
-    title: 'was: a lone surrogate in an event field reached the finding (invalid Unicode, refused); now it becomes U+FFFD',
-  },
-  'uri-error': {
-    label: 'URIError instead of MalformedEventError (known bug)',
-    title: 'was: a lone surrogate in the job id made buildFinding throw URIError (encodeURIComponent); now the link is built',
-  },
-  'deep-nesting': {
-    label: 'RangeError instead of MalformedEventError (known bug)',
-    title: 'was: a deeply nested array shown in an error message escaped as RangeError; now it is a MalformedEventError',
-  },
-  'prototype-name': {
-    label: 'taken as a tamper action although it is none (known bug)',
-    title: 'was: a CloudTrail call named like an Object.prototype member (constructor, ...) was a tamper action; now refused',
-  },
-  'extended-year': {
-    label: 'finding with a timestamp outside RFC 3339 (known bug)',
-    title: "was: a tamper call's eventTime with a year after 9999 gave CreatedAt '+010000-...'; now the event's own time is used",
-  },
+/** What each bug was and what the runtime does now: the titles of their regression tests below. */
+const FIXED_BUGS: Record<BugId, string> = {
+  'unpaired-surrogate': 'was: a lone surrogate in an event field reached the finding (invalid Unicode, refused); now it becomes U+FFFD',
+  'uri-error': 'was: a lone surrogate in the job id made buildFinding throw URIError (encodeURIComponent); now the link is built',
+  'deep-nesting': 'was: a deeply nested array shown in an error message escaped as RangeError; now it is a MalformedEventError',
+  'prototype-name': 'was: a CloudTrail call named like an Object.prototype member (constructor, ...) was a tamper action; now refused',
+  'extended-year': "was: a tamper call's eventTime with a year after 9999 gave CreatedAt '+010000-...'; now the event's own time is used",
 };
-
-/** The known bugs that explain these ASFF problems, or undefined if any problem is not explained by one. */
-function bugsOfProblems(problems: string[], tamperCall: boolean, body: string): BugId[] | undefined {
-  const bugs = new Set<BugId>();
-  for (const p of problems) {
-    // Only a lone surrogate the event brought: one that the library made (half an emoji) is another bug.
-    if (p.endsWith('has an unpaired surrogate') && hasEscapedLoneSurrogate(body)) bugs.add('unpaired-surrogate');
-    else if (tamperCall && /^(CreatedAt|UpdatedAt|FirstObservedAt|LastObservedAt) [+-]\d{6}-.* is not RFC 3339$/.test(p)) bugs.add('extended-year');
-    else return undefined;
-  }
-  return [...bugs];
-}
-
-/** Whether a JSON text carries a lone surrogate (JSON.stringify escapes those, and only those, as \\uXXXX). */
-function hasEscapedLoneSurrogate(body: string): boolean {
-  return /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/.test(body);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The in-process observation of one event, mirroring the handler's routing
@@ -685,8 +654,6 @@ interface Observation {
   /** The parser-layer outcome, as the README table counts it. */
   readonly outcome: string;
   readonly malformed?: string;
-  /** Known bugs that explain this case's violations (a case may show more than one). */
-  readonly bugs: BugId[];
   readonly findingId?: string;
   readonly recordState?: string;
   readonly updatedAt?: string;
@@ -709,17 +676,16 @@ function fail(message: string): never {
 
 /**
  * Parses and builds one body as the handler does, for each destination (the observation is the first's), and
- * checks every in-process invariant. Throws on a violation that no known bug explains.
+ * checks every in-process invariant. Throws on any violation.
  */
 function observe(body: string, destinations: readonly Destination[], overrides: ReadonlyMap<string, FindingSeverity> = OVERRIDES): Observation {
   let raw: unknown;
   try {
     raw = parseJson(body);
   } catch (err) {
-    return malformed(err, body);
+    return malformed(err);
   }
   const tamper = isTamperEvent(raw);
-  const bugs: BugId[] = [];
   let findings: AwsSecurityFinding[];
   try {
     if (tamper) {
@@ -729,10 +695,7 @@ function observe(body: string, destinations: readonly Destination[], overrides: 
       const again = buildTamperFinding(parseTamperEvent(JSON.parse(body)), importTargetFor(destinations[0].mode, signal, destinations[0].self));
       if (!isDeepStrictEqual(again, findings[0])) fail(`the same event gave another finding: ${JSON.stringify(again).slice(0, 500)}`);
       if (findings.some((f) => f.RecordState !== 'ACTIVE')) fail('a tamper finding is not ACTIVE');
-      if (signal.isApiCall && !TAMPER_ACTIONS.includes(signal.signal)) {
-        if (!PROTOTYPE_NAMES.includes(signal.signal)) fail(`'${signal.signal}' was taken as a tamper action`);
-        bugs.push('prototype-name');
-      }
+      if (signal.isApiCall && !TAMPER_ACTIONS.includes(signal.signal)) fail(`'${signal.signal}' was taken as a tamper action`);
     } else {
       const ev = parseBackupEvent(raw);
       const reparsed = parseRecordBody(body);
@@ -741,7 +704,7 @@ function observe(body: string, destinations: readonly Destination[], overrides: 
       const { outcome, severityKey } = classify(ev);
       if (built[0] === undefined) {
         if (outcome !== JobOutcome.IN_PROGRESS || built.some((f) => f !== undefined)) fail(`no finding for a ${outcome} event`);
-        return { outcome: 'in progress: no finding', inProgress: true, raw, bugs };
+        return { outcome: 'in progress: no finding', inProgress: true, raw };
       }
       findings = built as AwsSecurityFinding[];
       const target = importTargetFor(destinations[0].mode, ev, destinations[0].self);
@@ -757,7 +720,7 @@ function observe(body: string, destinations: readonly Destination[], overrides: 
       if (laterId !== findings[0].Id) fail(`a later event of the same protection has another Id: ${laterId} <> ${findings[0].Id}`);
     }
   } catch (err) {
-    return malformed(err, body, raw);
+    return malformed(err, raw);
   }
   if (findings.some((f) => f.Id !== findings[0].Id)) fail('the finding Id depends on the destination');
   let tooLarge = false;
@@ -765,30 +728,20 @@ function observe(body: string, destinations: readonly Destination[], overrides: 
     const large = Buffer.byteLength(JSON.stringify(finding), 'utf8') > SECURITY_HUB_LIMITS.maxFindingBytes;
     tooLarge ||= large;
     const problems = asffProblems(finding).filter((p) => !(large && p === 'finding larger than 240 KB'));
-    if (problems.length > 0) {
-      const explained = bugsOfProblems(problems, tamper && (raw as any).detail?.eventSource !== undefined, body);
-      if (explained === undefined) fail(`invalid ASFF: ${problems.join('; ')}`);
-      for (const b of explained) if (!bugs.includes(b)) bugs.push(b);
-    }
+    if (problems.length > 0) fail(`invalid ASFF: ${problems.join('; ')}`);
     const text = `${finding.Title} ${finding.Description}`;
     for (const word of PROBLEM_WORDS) {
-      if (text.includes(word) && !body.includes(word) && !bugs.includes('prototype-name')) fail(`the finding's text says '${word}': ${text.slice(0, 300)}`);
+      if (text.includes(word) && !body.includes(word)) fail(`the finding's text says '${word}': ${text.slice(0, 300)}`);
     }
   }
   const [finding] = findings;
   const what = tamper ? 'tamper finding (ACTIVE)' : `finding (${finding.RecordState})`;
-  const outcome = bugs.length > 0 ? bugs.map((b) => KNOWN_BUGS[b].label).join(' + ') : tooLarge ? 'finding over 240 KB: refused before sending' : what;
-  return { outcome, bugs, findingId: finding.Id, recordState: finding.RecordState, updatedAt: finding.UpdatedAt, tooLarge, raw };
+  const outcome = tooLarge ? 'finding over 240 KB: refused before sending' : what;
+  return { outcome, findingId: finding.Id, recordState: finding.RecordState, updatedAt: finding.UpdatedAt, tooLarge, raw };
 }
 
-function malformed(err: unknown, body: string, raw?: unknown): Observation {
-  if (err instanceof MalformedEventError) return { outcome: `MalformedEventError|${err.reason}`, malformed: err.reason, raw, bugs: [] };
-  if ((err as Error)?.name === 'RangeError' && /call stack/.test((err as Error).message) && body.includes('['.repeat(1000))) {
-    return { outcome: KNOWN_BUGS['deep-nesting'].label, bugs: ['deep-nesting'], raw };
-  }
-  if ((err as Error)?.name === 'URIError' && /URI malformed/.test((err as Error).message) && hasEscapedLoneSurrogate(body)) {
-    return { outcome: KNOWN_BUGS['uri-error'].label, bugs: ['uri-error'], raw };
-  }
+function malformed(err: unknown, raw?: unknown): Observation {
+  if (err instanceof MalformedEventError) return { outcome: `MalformedEventError|${err.reason}`, malformed: err.reason, raw };
   throw new Error(`not a MalformedEventError: ${(err as Error)?.stack ?? String(err)}`, { cause: err });
 }
 
@@ -914,13 +867,13 @@ function outcomesFromLogs(lines: string[], ids: Set<string>): Map<string, Handle
         add(id, { kind: 'malformed', failed: true, label: `${FAILURE}|${l.reason}`, findingId: l.findingId, reason: l.reason, supersededBy: l.supersededBy });
         break;
       case 'could not build a finding':
-        add(id, { kind: 'build-error', failed: true, label: `${FAILURE}|${String(l.error?.name ?? 'error')} (known bug)` });
+        add(id, { kind: 'build-error', failed: true, label: `${FAILURE}|${String(l.error?.name ?? 'error')}` });
         break;
       case 'import failed':
         add(id, {
           kind: 'import-failed',
           failed: true,
-          label: `${FAILURE}|Security Hub refused the finding: ${l.errorCode} (known bug)`,
+          label: `${FAILURE}|Security Hub refused the finding: ${l.errorCode}`,
           findingId: l.findingId,
           reason: `${l.errorCode}: ${l.error}`,
           supersededBy: l.supersededBy,
@@ -1008,7 +961,6 @@ async function runBatch(c: Container, items: GeneratedEvent[], activeBefore: Set
     const sameFinding = byFinding.get(obs.findingId ?? '') ?? [];
     const ok2 = (cond: boolean) => { if (!cond) throw new Error(`disagreement: ${where}`); };
     if (obs.malformed !== undefined) return ok2(o.kind === 'malformed' && o.reason === obs.malformed);
-    if (obs.bugs.includes('deep-nesting') || obs.bugs.includes('uri-error')) return ok2(o.kind === 'build-error');
     if (obs.inProgress) return ok2(o.kind === 'in-progress');
     ok2(o.findingId === obs.findingId);
     ok2(sends.get(r.messageId) === (o.kind !== 'nothing-to-close'));
@@ -1027,16 +979,12 @@ async function runBatch(c: Container, items: GeneratedEvent[], activeBefore: Set
       case 'malformed':
         // Refused before sending: this finding, or the newer one of the same Id that was sent instead, is too large.
         return ok2(o.reason === 'FindingTooLarge' && sameFinding.some((id) => observations.get(id)!.tooLarge));
-      case 'import-failed':
-        // Only a finding that a known bug makes invalid may be refused by Security Hub.
-        return ok2(/^InvalidInput/.test(o.reason ?? '') && sameFinding.some((id) => observations.get(id)!.bugs.some((b) => b === 'unpaired-surrogate' || b === 'extended-year')));
       default:
+        // A build error or a finding Security Hub refused: never, for any generated event.
         return ok2(false);
     }
   });
-  // A false tamper finding is imported like any other: the table says so.
-  const labels = new Map([...outcomes].map(([id, o]) => [id, observations.get(id)!.bugs.includes('prototype-name') && !o.failed
-    ? `${o.label}, although it is no tamper action (known bug)` : o.label]));
+  const labels = new Map([...outcomes].map(([id, o]) => [id, o.label]));
   return { event, outcomes, labels };
 }
 
@@ -1053,7 +1001,7 @@ describe('parsers, finding builders and email templates, in process', () => {
       // Imported as the forwarder's account, and into the source account: the same invariants for both.
       const obs = observe(ge.body, [{ mode: FindingAttribution.FORWARDER_ACCOUNT, self }, { mode: FindingAttribution.SOURCE_ACCOUNT, self }]);
       // What each category must give, whatever else happens: a valid event is never refused, a cut one never read.
-      if (ge.category === 'valid' && (obs.malformed !== undefined || obs.bugs.length > 0 || obs.tooLarge)) fail(`a valid event gave ${obs.outcome}`);
+      if (ge.category === 'valid' && (obs.malformed !== undefined || obs.tooLarge)) fail(`a valid event gave ${obs.outcome}`);
       if (ge.category === 'truncated' && obs.malformed !== 'NOT_JSON') fail(`a truncated body gave ${obs.outcome}`);
       count('parser', ge.category, obs.outcome);
       stats.emails.set(ge.category, (stats.emails.get(ge.category) ?? 0) + renderEmails(obs.raw, ge.body));
@@ -1101,9 +1049,8 @@ describe('handler: the real bundle in a container, against the local Security Hu
       const runs = await Promise.all([runBatch(first, a, activeBefore), runBatch(second, b, activeBefore)]);
       const calls = hub.calls.slice(callsBefore);
       expect(calls.filter((c) => c.status !== 200)).toEqual([]);
-      // Every finding sent was accepted, except those a known bug makes invalid (each refused once, as InvalidInput).
-      const refused = new Set(runs.flatMap((r) => [...r.outcomes.values()].filter((o) => o.kind === 'import-failed').map((o) => o.findingId)));
-      expect(calls.reduce((s, c) => s + c.failedFindings, 0)).toBe(refused.size);
+      // Every finding sent was accepted.
+      expect(calls.reduce((s, c) => s + c.failedFindings, 0)).toBe(0);
       for (const [items, r] of [[a, runs[0]], [b, runs[1]]] as const) {
         r.event.Records.forEach((rec, i) => {
           if (items[i].category === 'valid' && r.outcomes.get(rec.messageId)!.failed) fail(`a valid event was returned: ${items[i][fc.toStringMethod]()}`);
@@ -1163,11 +1110,6 @@ describe('what was generated', () => {
     for (const c of CATEGORIES) expect([c, total(stats.parser.get(c)) > 0, total(stats.handler.get(c)) > 0]).toEqual([c, true, true]);
   });
 
-  test('no generated case shows a bug these properties found (all fixed)', () => {
-    const labels = CATEGORIES.flatMap((c) => [describeOutcomes(stats.parser.get(c)), describeOutcomes(stats.handler.get(c))]);
-    expect(labels.filter((l) => l.includes('known bug'))).toEqual([]);
-  });
-
   (DEFAULT_RUN ? test : test.skip)('README: the table of generated inputs and what became of them (default seed only)', () => {
     expect(stats.ran).toEqual({ parser: true, handler: true, mixed: true });
     const header = ['Input category', 'Generated', 'Parsers and finding builders (in process)', 'Email templates', 'Handler (bundle, Security Hub stand-in)'];
@@ -1182,7 +1124,7 @@ describe('what was generated', () => {
     const footer = `Seed ${DEFAULT_SEED}; ${n(all)} events. In process each event is parsed and built for both attribution modes `
       + 'and checked against the ASFF rules; through the handler it is one record of an SQS batch of up to 100 (a few delivered twice, '
       + "as SQS redelivers), and its outcome is what the handler's own logs and the stand-in's store agree on. "
-      + 'The five bugs these properties found (KNOWN_BUGS in the test) are fixed, each kept as a regression test.';
+      + 'The five bugs these properties found (FIXED_BUGS in the test) are fixed, each kept as a regression test.';
     expectGeneratedBlock('fuzz', `${markdownTable(header, rows)}\n\n${footer}`);
   });
 });
@@ -1195,30 +1137,30 @@ describe('bugs found by these properties, fixed: their minimal reproductions', (
   const dest: ImportTarget = SELF;
   const failed = () => ({ ...fixture('backup-failed', '111111111111') });
 
-  test(KNOWN_BUGS['unpaired-surrogate'].title, () => {
+  test(FIXED_BUGS['unpaired-surrogate'], () => {
     const ev = failed();
     ev.detail.statusMessage = 'x\uD800';
     expect(asffProblems(buildFinding(parseRecordBody(JSON.stringify(ev)), dest)!)).toEqual([]);
   });
 
-  test(KNOWN_BUGS['uri-error'].title, () => {
+  test(FIXED_BUGS['uri-error'], () => {
     const ev = failed();
     ev.detail.backupJobId = 'job-\uD800';
     expect(() => buildFinding(parseRecordBody(JSON.stringify(ev)), dest)).not.toThrow();
   });
 
-  test(KNOWN_BUGS['deep-nesting'].title, () => {
+  test(FIXED_BUGS['deep-nesting'], () => {
     const body = `{"source":${'['.repeat(12_000)}${']'.repeat(12_000)}}`;
     expect(() => parseRecordBody(body)).toThrow(MalformedEventError);
   });
 
-  test(KNOWN_BUGS['prototype-name'].title, () => {
+  test(FIXED_BUGS['prototype-name'], () => {
     const ev = apiCall('DeleteRecoveryPoint');
     ev.detail.eventName = 'constructor';
     expect(() => parseTamperEvent(ev)).toThrow(MalformedEventError);
   });
 
-  test(KNOWN_BUGS['extended-year'].title, () => {
+  test(FIXED_BUGS['extended-year'], () => {
     const ev = apiCall('DeleteRecoveryPoint');
     ev.detail.eventTime = '20000';
     expect(asffProblems(buildTamperFinding(parseTamperEvent(ev), dest))).toEqual([]);
