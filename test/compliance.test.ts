@@ -6,10 +6,11 @@
  * Every suppression the library itself records (the `cdk_nag` metadata of src/private/nag.ts) carries its
  * reason; the README's table of them is written by this test (test/support/generated-block.ts).
  */
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { ARCHITECTURES } from './example/architectures';
 import { buildExample } from './example/deployment';
+import { nagFindings } from './support/assertions';
 import { everyConstruct } from './support/every-construct';
 import { expectGeneratedBlock, markdownTable } from './support/generated-block';
 
@@ -21,20 +22,7 @@ const PACKS: Array<() => NagPack> = [
   () => new ServerlessChecks({ verbose: true }),
 ];
 
-/** Every unsuppressed cdk-nag error or warning of the app's stacks, as `<stack>/<path>: <rule>`. */
-function findings(app: App, stacks: Stack[]): string[] {
-  for (const stack of stacks) for (const pack of PACKS) Aspects.of(stack).add(pack());
-  const assembly = app.synth();
-  const out: string[] = [];
-  for (const artifact of assembly.stacks) {
-    for (const [path, entries] of Object.entries(artifact.manifest.metadata ?? {})) {
-      for (const entry of entries) {
-        if (entry.type === 'aws:cdk:error' || entry.type === 'aws:cdk:warning') out.push(`${path}: ${String(entry.data).split('\n')[0]}`);
-      }
-    }
-  }
-  return out;
-}
+const findings = (app: App, stacks: Stack[]) => nagFindings(app, stacks, PACKS);
 
 test('the complete example deployment: all five packs, nothing unsuppressed', () => {
   const app = new App();
@@ -53,8 +41,9 @@ test('every construct with its defaults: all five packs, nothing unsuppressed; t
 
   // The library's own suppressions, by rule and resource type, with the reason (from the cdk_nag metadata).
   const rows = new Map<string, string[]>();
+  const assembly = app.synth();
   for (const stack of stacks) {
-    const template = app.synth().getStackByName(stack.stackName).template;
+    const template = assembly.getStackByName(stack.stackName).template;
     for (const resource of Object.values(template.Resources) as any[]) {
       for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
         expect(rule.reason.length).toBeGreaterThan(40);
