@@ -33,6 +33,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.16.0',
+  // The release tooling must install on the Node versions `engines` admits: commit-and-tag-version 13 (projen's
+  // default, `^13`) and its conventional-changelog 8 / conventional-recommended-bump 12 family require Node >= 22,
+  // so `npm ci` on Node 20 printed 85 EBADENGINE warnings. 12.7.3 is the newest release whose whole dependency
+  // tree accepts Node >= 18 (`npm view commit-and-tag-version@12.7.3 engines`). The exact pin is also what the
+  // bump/unbump tasks run (BUMP_PACKAGE), so npx finds the installed copy instead of fetching ^13.
+  bumpPackage: 'commit-and-tag-version@12.7.3',
   keywords: ['awscdk', 'cdk', 'aws-backup', 'backup', 'eventbridge', 'security-hub', 'alarms', 'organizations'],
 
   devDeps: [
