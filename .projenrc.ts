@@ -55,6 +55,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@jsii/spec@1.140.0',
     // Property-based tests of the runtime (seeded, reproducible): test/runtime/fuzz.test.ts.
     'fast-check@4.11.0',
+    // npm's range semantics, for test/tooling.test.ts (locked packages' engines vs the supported Node versions).
+    'semver@^7',
   ],
 
   // Lambda handlers (src/**/x.lambda.ts) are bundled by esbuild into assets/ before jsii compiles.
@@ -81,6 +83,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testTimeout: 120_000,
+      // One temporary directory per run, removed at the end: apps without an outdir synthesize into
+      // os.tmpdir()/cdk.out*, and a full run used to leave about 190 of them (test/support/tmpdir.ts).
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   },
   npmIgnoreOptions: { ignorePatterns: ['/rosetta/', '/example.out/', '/.ci/', '/.venv/', '/test-reports/', '/coverage/'] },
