@@ -147,7 +147,7 @@ project.postCompileTask.spawn(rosetta);
 
 // Test prerequisites from Maven Central and PyPI (event-ruler, moto), installed once; every test run checks them.
 const testSetup = project.addTask('test:setup', {
-  description: 'Install the test prerequisites outside npm: event-ruler jars and a moto virtualenv',
+  description: 'Install the test prerequisites outside npm: event-ruler jars, and moto, cfn-lint and checkov virtualenvs',
   exec: 'bash test/setup.sh',
 });
 project.testTask.prependSpawn(testSetup);
@@ -158,16 +158,17 @@ project.addTask('test:consumers', {
   exec: 'bash test/consumers/run.sh',
 });
 
-// cfn-lint (PyPI, installed by test:setup) over every synthesized template: the example deployment, the
-// StackSet bodies embedded in it, and the integ snapshots. Fails on any cfn-lint error.
+// cfn-lint and checkov (PyPI, pinned, installed by test:setup) over every synthesized template: the example
+// deployment, the StackSet bodies embedded in it, and the integ snapshots. Fails on any cfn-lint error and on
+// any checkov finding without a reason recorded in the resource's Metadata.checkov.skip.
 const lintTemplates = project.addTask('lint:templates', {
-  description: 'cfn-lint over the example deployment, its StackSet member templates and the integ snapshots',
+  description: 'cfn-lint and checkov over the example deployment, its StackSet member templates and the integ snapshots',
   exec: 'bash test/lint/templates.sh',
 });
 
 // The command the README gives and CI runs: full build (compile, unit + integ tests, docs, packages).
 const testAll = project.addTask('test:all', {
-  description: 'Everything CI checks: build, unit and integ tests, rosetta, cfn-lint of every template, and the cross-language consumers',
+  description: 'Everything CI checks: build, unit and integ tests, rosetta, cfn-lint and checkov of every template, and the cross-language consumers',
   // With CI set, `build` packages only the npm tarball; test:consumers builds the other languages once.
   env: { CI: '1' },
 });
