@@ -33,6 +33,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.16.0',
+  // The release tooling must install on the Node versions `engines` admits: commit-and-tag-version 13 (projen's
+  // default, `^13`) and its conventional-changelog 8 / conventional-recommended-bump 12 family require Node >= 22,
+  // so `npm ci` on Node 20 printed 85 EBADENGINE warnings. 12.7.3 is the newest release whose whole dependency
+  // tree accepts Node >= 18 (`npm view commit-and-tag-version@12.7.3 engines`). The exact pin is also what the
+  // bump/unbump tasks run (BUMP_PACKAGE), so npx finds the installed copy instead of fetching ^13.
+  bumpPackage: 'commit-and-tag-version@12.7.3',
   keywords: ['awscdk', 'cdk', 'aws-backup', 'backup', 'eventbridge', 'security-hub', 'alarms', 'organizations'],
 
   devDeps: [
@@ -49,6 +55,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@jsii/spec@1.140.0',
     // Property-based tests of the runtime (seeded, reproducible): test/runtime/fuzz.test.ts.
     'fast-check@4.11.0',
+    // npm's range semantics, for test/tooling.test.ts (locked packages' engines vs the supported Node versions).
+    'semver@^7',
   ],
 
   // Lambda handlers (src/**/x.lambda.ts) are bundled by esbuild into assets/ before jsii compiles.
@@ -75,6 +83,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testTimeout: 120_000,
+      // One temporary directory per run, removed at the end: apps without an outdir synthesize into
+      // os.tmpdir()/cdk.out*, and a full run used to leave about 190 of them (test/support/tmpdir.ts).
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   },
   npmIgnoreOptions: { ignorePatterns: ['/rosetta/', '/example.out/', '/.ci/', '/.venv/', '/test-reports/', '/coverage/'] },
@@ -135,7 +147,7 @@ project.postCompileTask.spawn(rosetta);
 
 // Test prerequisites from Maven Central and PyPI (event-ruler, moto), installed once; every test run checks them.
 const testSetup = project.addTask('test:setup', {
-  description: 'Install the test prerequisites outside npm: event-ruler jars and a moto virtualenv',
+  description: 'Install the test prerequisites outside npm: event-ruler jars, and moto, cfn-lint and checkov virtualenvs',
   exec: 'bash test/setup.sh',
 });
 project.testTask.prependSpawn(testSetup);
@@ -146,16 +158,17 @@ project.addTask('test:consumers', {
   exec: 'bash test/consumers/run.sh',
 });
 
-// cfn-lint (PyPI, installed by test:setup) over every synthesized template: the example deployment, the
-// StackSet bodies embedded in it, and the integ snapshots. Fails on any cfn-lint error.
+// cfn-lint and checkov (PyPI, pinned, installed by test:setup) over every synthesized template: the example
+// deployment, the StackSet bodies embedded in it, and the integ snapshots. Fails on any cfn-lint error and on
+// any checkov finding without a reason recorded in the resource's Metadata.checkov.skip.
 const lintTemplates = project.addTask('lint:templates', {
-  description: 'cfn-lint over the example deployment, its StackSet member templates and the integ snapshots',
+  description: 'cfn-lint and checkov over the example deployment, its StackSet member templates and the integ snapshots',
   exec: 'bash test/lint/templates.sh',
 });
 
 // The command the README gives and CI runs: full build (compile, unit + integ tests, docs, packages).
 const testAll = project.addTask('test:all', {
-  description: 'Everything CI checks: build, unit and integ tests, rosetta, cfn-lint of every template, and the cross-language consumers',
+  description: 'Everything CI checks: build, unit and integ tests, rosetta, cfn-lint and checkov of every template, and the cross-language consumers',
   // With CI set, `build` packages only the npm tarball; test:consumers builds the other languages once.
   env: { CI: '1' },
 });

@@ -102,17 +102,23 @@ log "$versions"
 stage_done
 
 # ------------------------------------------------------------------------------------ 1. build the packages
+# The packaging logs are kept after the run (the temporary directory is not), in test-reports/ (git- and
+# npm-ignored), so a one-line message can point at them.
+LOGS="$ROOT/test-reports/consumers"
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
 run_logged() {
-  # Runs a command with its output in $WORK/NAME.log; on failure prints the log and returns its status.
+  # Runs a command with its output in $LOGS/NAME.log; on failure prints the log (unless RUN_LOGGED_QUIET is
+  # set: the caller decides what to say) and returns its status.
   local name="$1" rc=0
   shift
-  log "$* (log: $WORK/$name.log)"
-  "$@" >"$WORK/$name.log" 2>&1 || rc=$?
+  log "$* (log: $LOGS/$name.log)"
+  "$@" >"$LOGS/$name.log" 2>&1 || rc=$?
   if ((rc != 0)); then
-    grep -v '^npm warn' "$WORK/$name.log" >&2 || true
+    [[ -n "${RUN_LOGGED_QUIET:-}" ]] || grep -v '^npm warn' "$LOGS/$name.log" >&2 || true
     return "$rc"
   fi
-  grep -E '^\[jsii-pacmak\] \[INFO\] Packaged' "$WORK/$name.log" || true
+  grep -E '^\[jsii-pacmak\] \[INFO\] Packaged' "$LOGS/$name.log" || true
 }
 projen_task() { run_logged "$2" npx projen "$1"; }
 
@@ -166,22 +172,23 @@ if [[ -z "${CONSUMERS_SKIP_PACKAGE:-}" ]]; then
   fi
   if selected go; then
     stage "package:go"
-    if ! projen_task package:go package-go; then
+    if ! RUN_LOGGED_QUIET=1 projen_task package:go package-go; then
       # jsii-pacmak writes the Go code, then runs `go mod tidy` and `go build` on it. Its go.mod requires the
       # CDK asset modules at the versions of their npm packages in node_modules (awscliv1 v2.2.296,
       # nodeproxyagentv6 v2.1.3), which the Go module proxy reachable here refuses (403). The consumer's
-      # go.mod works around it; here, regenerate the code alone and let the Go consumer build it.
+      # go.mod works around it; here, regenerate the code alone and let the Go consumer build it. That known
+      # refusal is one line; any other failure prints the whole log and fails.
       if [[ -z "${CONSUMERS_STRICT_GO_PACKAGE:-}" ]] \
-        && grep -q 'This module version is not available' "$WORK/package-go.log"; then
-        warn "npx projen package:go FAILED: the Go module proxy refuses a module version that the generated" \
-          "go.mod of dist/go requires (see the log above: 403 'This module version is not available')." \
-          "Going on with the generated code alone (jsii-pacmak --code-only --target go); the Go consumer" \
-          "builds it with the replacements of test/consumers/go/go.mod. CONSUMERS_STRICT_GO_PACKAGE=1 makes this fatal."
+        && grep -q 'This module version is not available' "$LOGS/package-go.log"; then
+        log "package:go: the Go module proxy refused a module version dist/go's generated go.mod requires (403);" \
+          "using jsii-pacmak --code-only output, which the Go consumer builds with test/consumers/go/go.mod's" \
+          "replacements (log: $LOGS/package-go.log; CONSUMERS_STRICT_GO_PACKAGE=1 makes this fatal)"
         rm -rf dist/go
         run_logged pacmak-go-code-only npx jsii-pacmak --code-only --target go \
           || die "jsii-pacmak --code-only --target go failed (log above)"
       else
-        die "npx projen package:go failed (log above)"
+        grep -v '^npm warn' "$LOGS/package-go.log" >&2 || true
+        die "npx projen package:go failed (log above: $LOGS/package-go.log)"
       fi
     fi
     stage_done
