@@ -182,8 +182,8 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
   test('an event whose source is not aws.* matches the UntrustedEvents rule and no other: archived and counted, never emailed', () => {
     expect(Object.keys(forged)).toHaveLength(FORGED_SOURCES.length * FORGED_FROM.length);
     for (const event of Object.keys(forged)) {
-      const rules = Object.keys(cm).filter((rule) => cm[rule][event]).map((rule) => rule.replace(/[0-9A-F]{8}$/, ''));
-      expect([event, rules]).toEqual([event, ['CentralUntrustedEvents']]);
+      const matching = Object.keys(cm).filter((rule) => cm[rule][event]).map((rule) => rule.replace(/[0-9A-F]{8}$/, ''));
+      expect([event, matching]).toEqual([event, ['CentralUntrustedEvents']]);
     }
   });
 
