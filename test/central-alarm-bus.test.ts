@@ -228,6 +228,15 @@ describe('notification rules', () => {
     expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining("addAlarmTarget('Other')")]);
   });
 
+  test('every rule\'s pattern, the alarm target\'s union of them all included, fits EventBridge\'s default quota of 2,048 characters', () => {
+    // EventBridge user guide, "Amazon EventBridge quotas": event pattern size, 2048 characters by default.
+    const { stack, bus } = synth();
+    bus.addAlarmTarget('Chat', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:chat' }) });
+    for (const [id, rule] of Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule')) as Array<[string, any]>) {
+      expect([id, JSON.stringify(rule.Properties.EventPattern).length <= 2048]).toEqual([id, true]);
+    }
+  });
+
   test('metric helpers', () => {
     const { bus, stack } = synth();
     const failures = bus.metricJobFailures() as cloudwatch.MathExpression;

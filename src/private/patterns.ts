@@ -195,11 +195,12 @@ export const AWS_SOURCE_PREFIX = 'aws.';
 /** AWS services whose CloudTrail events have their own rule (or must never alarm: Security Hub's own calls). */
 const HANDLED_EVENT_SOURCES = ['backup.amazonaws.com', 'organizations.amazonaws.com', 'securityhub.amazonaws.com'];
 /**
- * Detail-types the "other AWS events" branch leaves to other branches or never emails: CloudTrail events
- * (their own branch, by `eventSource`), AWS Backup's job and tamper-state events (their own rules and
- * branches), and Security Hub's own events (findings imported by the forwarder must never alarm).
+ * Detail-types (wildcards) the "other AWS events" branch leaves to other branches or never emails: every
+ * event CloudTrail delivers (`AWS API Call via CloudTrail`, `AWS Service Event via CloudTrail`, console
+ * sign-ins: their own branch, by `eventSource`) and Security Hub's own events (findings imported by the
+ * forwarder must never alarm).
  */
-const NOT_OTHER_DETAIL_TYPES = ['Security Hub*', 'Findings Imported*'];
+const NOT_OTHER_DETAIL_TYPES = ['* via CloudTrail', 'Security Hub*', 'Findings Imported*'];
 
 /** A job failure of one kind, whatever states the member rules chose to forward. */
 export function jobFailurePattern(kind: BackupJobKind): RawPattern {
@@ -297,19 +298,21 @@ export function otherEventsPattern(): RawPattern {
   const jobDetailTypes = BackupEvents.ALL_JOB_KINDS.map((k) => BackupEvents.detailTypeOf(k));
   const awsSource = [{ prefix: AWS_SOURCE_PREFIX }];
   return anyOf([
-    { 'source': [BackupEvents.SOURCE], 'detail-type': [{ 'anything-but': [...jobDetailTypes, API_CALL_DETAIL_TYPE, ...TAMPER_STATE_DETAIL_TYPES] }] },
+    // Every AWS service's own events (AWS Backup's too), except AWS Backup's job and tamper-state events (their
+    // rules, and the branch below) and CloudTrail records (the last two branches).
+    {
+      'source': awsSource,
+      'detail-type': [{ 'anything-but': { wildcard: unique([...jobDetailTypes, ...TAMPER_STATE_DETAIL_TYPES, ...NOT_OTHER_DETAIL_TYPES]) } }],
+    },
+    // AWS Backup's vault and plan state changes that do not mean lost protection (CREATED, MODIFIED).
     ...TAMPER_STATE_CHANGES.filter((c) => c.states !== undefined).map((c) => ({
       'source': [BackupEvents.SOURCE], 'detail-type': [c.detailType], 'detail': { state: [{ 'anything-but': [...c.states!] }] },
     })),
-    {
-      'source': awsSource,
-      'detail-type': [{ 'anything-but': { wildcard: unique([...jobDetailTypes, API_CALL, SERVICE_EVENT, ...TAMPER_STATE_DETAIL_TYPES, ...NOT_OTHER_DETAIL_TYPES]) } }],
-    },
-    {
-      'source': awsSource,
-      'detail-type': [API_CALL, SERVICE_EVENT],
-      'detail': { eventSource: [{ 'anything-but': HANDLED_EVENT_SOURCES }] },
-    },
+    // AWS Backup's service events via CloudTrail; its API calls have the tamper rules.
+    { 'source': [BackupEvents.SOURCE], 'detail-type': [SERVICE_EVENT] },
+    // Other AWS services' CloudTrail records, told by their `detail.eventSource`: AWS Backup's and AWS
+    // Organizations' have their own rules, Security Hub's never alarm.
+    { source: awsSource, detail: { eventSource: [{ 'anything-but': HANDLED_EVENT_SOURCES }] } },
   ]);
 }
 
