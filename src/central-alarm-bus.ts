@@ -506,7 +506,7 @@ export class CentralAlarmBus extends Construct {
     rule.addTarget(this.withDelivery({ bind: () => ({ arn: queue.queueArn, targetResource: queue }) }));
     this.watchFailedInvocations(rule, 'UntrustedEventsFailedInvocations');
     const alarm = anyOccurrenceAlarm(this, 'UntrustedEventsAlarm', this.ruleMetric('MatchedEvents', rule, { period: Duration.minutes(5), statistic: 'Sum' }),
-      'Events whose source is not an AWS service reached the central backup alarm bus: someone the bus policy admits put them. '
+      'Events whose source is not an AWS service reached the central backup alarm bus: a principal the bus policy admits, or one of this account, put them. '
       + 'They were archived, not emailed; inspect them in the UntrustedEventsQueue or the archive (cdk-backup-alarms)');
     alarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
     return [rule, queue, alarm];
