@@ -1,4 +1,4 @@
-import { Annotations, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,11 +9,14 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
-import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
+import { createEncryptedTopic } from './private/alarm-topic';
+import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { emailConsoleHost, jobFailureMessage, tamperCallMessage, tamperStateMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
+import { explainNag } from './private/nag';
 import {
   anyAlarmPattern, centralPolicyPattern, centralTamperCallPattern, centralTamperStatePattern, jobFailurePattern, otherEventsPattern, RawPattern,
+  untrustedEventsPattern,
 } from './private/patterns';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 import { BackupEvents, BackupJobKind } from './shared/backup-events';
@@ -114,6 +117,34 @@ export interface CentralAlarmBusProps {
    * @default - an SQS queue encrypted with SQS-managed keys, TLS enforced, 14 days retention
    */
   readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * What a stack deletion does to what holds alarm history or undelivered alarms: the archive, the created
+   * dead-letter queue, the queue of untrusted events and the created KMS keys. `RETAIN` keeps them (none has a
+   * fixed name, so a kept one never blocks the next deployment); `DESTROY` deletes them with the stack (a key
+   * is scheduled for deletion, after AWS KMS's waiting period).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * A second destination for the pipeline's own alarms (undelivered notifications, failed deliveries of the
+   * rules, failed deliveries of the alarm topic, untrusted events): a topic that does not depend on the alarm
+   * topic or its key, for example one of your monitoring account's topics. Its policies (and its key's, when
+   * encrypted) must let `cloudwatch.amazonaws.com` publish for this account's alarms. Exclusive with
+   * `pipelineAlarmEmailAddresses`.
+   * @default - the pipeline's alarms go to `pipelineAlarmEmailAddresses` if set, else to the alarm topic
+   */
+  readonly pipelineAlarmTopic?: sns.ITopic;
+
+  /**
+   * Email addresses for the pipeline's own alarms: the construct creates a second topic, encrypted with its
+   * own customer-managed key, that only this account's CloudWatch alarms may publish to, so that a disabled
+   * alarm-topic key, a deleted subscription or an unconfirmed email still reaches somebody. Exclusive with
+   * `pipelineAlarmTopic`.
+   * @default - the pipeline's alarms go to `pipelineAlarmTopic` if set, else to the alarm topic
+   */
+  readonly pipelineAlarmEmailAddresses?: string[];
 }
 
 /**
@@ -145,12 +176,30 @@ export class CentralAlarmBus extends Construct {
   public readonly tamperCallRule: events.Rule;
   /** The notification rule for AWS Backup state changes that mean lost protection. */
   public readonly tamperStateRule: events.Rule;
-  /** The notification rule for every other forwarded event (AWS Backup's or other sources'). */
+  /** The notification rule for every other forwarded event of AWS Backup or another AWS service (`aws.*` sources). */
   public readonly otherEventsRule: events.Rule;
+  /**
+   * The rule that counts events whose source does not start with `aws.`: anyone the bus policy admits can put
+   * them with any text, so they are archived and counted (sent to `untrustedEventsQueue`), never emailed.
+   */
+  public readonly untrustedEventsRule: events.Rule;
+  /** Where untrusted events wait for inspection (14 days): the rule's only target, which no person is sent. */
+  public readonly untrustedEventsQueue: sqs.IQueue;
+  /** The alarm raised when an untrusted event reaches the bus, sent to `pipelineAlarmTopic`. */
+  public readonly untrustedEventsAlarm: cloudwatch.Alarm;
   /** The dead-letter queue of every target of this construct. */
   public readonly deadLetterQueue: sqs.IQueue;
-  /** The alarm on the dead-letter queue, sent to the topic. */
+  /** The alarm on the dead-letter queue, sent to `pipelineAlarmTopic`. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The alarm on notifications the alarm topic could not deliver (SNS `NumberOfNotificationsFailed`), sent to `pipelineAlarmTopic`. */
+  public readonly topicDeliveryAlarm: cloudwatch.Alarm;
+  /**
+   * Where the pipeline's own alarms go: the topic you gave as `pipelineAlarmTopic`, the topic created for
+   * `pipelineAlarmEmailAddresses`, or, with neither, the alarm topic itself (whose failures it then cannot report).
+   */
+  public readonly pipelineAlarmTopic: sns.ITopic;
+  /** The key of the topic created for `pipelineAlarmEmailAddresses` (undefined otherwise). */
+  public readonly pipelineAlarmEncryptionKey?: kms.IKey;
   /** The rule that forwards the central account's own AWS Backup events into the bus (if enabled). */
   public readonly localBackupEvents?: BackupFailureRule;
 
@@ -174,6 +223,9 @@ export class CentralAlarmBus extends Construct {
     const policy = busPolicyStatement(owner, this.eventBus, props);
     if (policy !== undefined) this.eventBus.addToResourcePolicy(policy);
 
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const busRules = `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`;
+
     this.archive = new events.Archive(this, 'Archive', {
       sourceEventBus: this.eventBus,
       description: 'Every event of the central backup alarm bus, for replay (cdk-backup-alarms)',
@@ -181,25 +233,27 @@ export class CentralAlarmBus extends Construct {
       eventPattern: { source: [{ prefix: '' }] as any[] },
       retention: props.archiveRetention ?? Duration.days(365),
     });
+    // Up to 3650 days of failures and tampering: kept on stack deletion unless the user opted in. Its name is
+    // generated, so a kept archive never blocks the next deployment.
+    this.archive.applyRemovalPolicy(removalPolicy);
 
     if (props.topic) {
       this.topic = props.topic;
     } else {
-      this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
-        description: 'Encrypts the backup alarm topic (cdk-backup-alarms)',
-        enableKeyRotation: true,
-      });
-      // A key of this stack gets the statements; an imported key ignores them, and the README says so.
-      this.admitKeyUsers(stack, this.encryptionKey);
-      const topic = new sns.Topic(this, 'Topic', {
+      const created = createEncryptedTopic(this, 'Key', 'Topic', {
         displayName: 'Backup alarms',
-        masterKey: this.encryptionKey,
-        enforceSSL: true,
+        keyDescription: 'Encrypts the backup alarm topic (cdk-backup-alarms)',
+        key: props.encryptionKey,
+        ruleArnPattern: busRules,
+        removalPolicy,
       });
-      this.admitPublishers(stack, topic);
-      this.topic = topic;
+      this.encryptionKey = created.key;
+      this.topic = created.topic;
     }
-    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue', removalPolicy);
+    const pipeline = this.createPipelineAlarmTopic(owner, props, removalPolicy);
+    this.pipelineAlarmTopic = pipeline.topic;
+    this.pipelineAlarmEncryptionKey = pipeline.key;
     // An email SNS could not deliver after its retries is kept in the dead-letter queue, not dropped (SNS
     // developer guide, "Amazon SNS dead-letter queues": a redrive policy per subscription, and a queue policy
     // that lets sns.amazonaws.com send only for this topic, aws:SourceArn).
@@ -207,11 +261,16 @@ export class CentralAlarmBus extends Construct {
       this.addSubscription(new subs.EmailSubscription(address, { deadLetterQueue: this.deadLetterQueue }));
     }
     // One statement for every rule of the bus, however many alarm targets are added.
-    allowRulesToSend(this, this.deadLetterQueue,
-      `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`);
+    allowRulesToSend(this, this.deadLetterQueue, busRules);
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
       'Backup alarm notifications could not be delivered and wait in the dead-letter queue');
-    this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
+    // SNS developer guide, "Monitoring Amazon SNS topics using CloudWatch": NumberOfNotificationsFailed counts
+    // the messages SNS failed to deliver (a disabled key, a failing endpoint).
+    this.topicDeliveryAlarm = anyOccurrenceAlarm(this, 'TopicDeliveryAlarm',
+      this.topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The backup alarm topic could not deliver notifications (cdk-backup-alarms)');
+    this.topicDeliveryAlarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
 
     const consoleHost = emailConsoleHost(this);
     this.jobFailureRules = BackupEvents.ALL_JOB_KINDS.map((kind) => this.notificationRule(
@@ -223,14 +282,15 @@ export class CentralAlarmBus extends Construct {
       centralTamperCallPattern(), tamperCallMessage(consoleHost));
     this.tamperStateRule = this.notificationRule('TamperStateChanges', 'AWS Backup vaults or plans deleted, Region opt-in changed',
       centralTamperStatePattern(), tamperStateMessage(consoleHost));
-    this.otherEventsRule = this.notificationRule('OtherEvents', 'Other forwarded events (AWS Backup and other sources)',
+    this.otherEventsRule = this.notificationRule('OtherEvents', 'Other forwarded events of AWS Backup and other AWS services',
       otherEventsPattern(), otherEventMessage());
+    [this.untrustedEventsRule, this.untrustedEventsQueue, this.untrustedEventsAlarm] = this.countUntrustedEvents(removalPolicy);
 
     if (props.forwardLocalBackupEvents ?? true) {
       this.localBackupEvents = new BackupFailureRule(this, 'LocalBackupEvents', {
         centralBus: this.eventBus,
         forwardCompletions: true,
-        alarmTopic: this.topic,
+        alarmTopic: this.pipelineAlarmTopic,
         description: 'This account\'s own AWS Backup job failures and completions, into the central alarm bus',
       });
     }
@@ -322,6 +382,14 @@ export class CentralAlarmBus extends Construct {
   }
 
   /**
+   * How many events whose source does not start with `aws.` reached the bus (archived, never emailed).
+   * @param props metric options
+   */
+  public metricUntrustedEvents(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.ruleMetric('MatchedEvents', this.untrustedEventsRule, props);
+  }
+
+  /**
    * Events that reached this bus from another account or Region cannot be sent on to a bus in a third one
    * (EventBridge dead-letters them as THIRD_ACCOUNT_HOP_DETECTED / THIRD_REGION_HOP_DETECTED).
    */
@@ -373,7 +441,7 @@ export class CentralAlarmBus extends Construct {
   private watchFailedInvocations(rule: events.Rule, id: string) {
     const alarm = anyOccurrenceAlarm(this, id, this.ruleMetric('FailedInvocations', rule, { period: Duration.minutes(5), statistic: 'Sum' }),
       `EventBridge could not deliver events of rule ${rule.node.id} (cdk-backup-alarms)`);
-    alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    alarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
   }
 
   private ruleMetric(metricName: string, rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -387,47 +455,61 @@ export class CentralAlarmBus extends Construct {
   }
 
   /**
-   * The key statements the SNS developer guide gives for AWS services that publish to an encrypted topic
-   * ("Enable compatibility between event sources from AWS services and encrypted topics"): `kms:Decrypt` and
-   * `kms:GenerateDataKey*` for the service principal. The guide adds `aws:SourceAccount`/`aws:SourceArn`
-   * against confused deputies, except for EventBridge: "Adding the aws:SourceAccount, aws:SourceArn, and
-   * aws:SourceOrgID to a AWS KMS policy is not supported for EventBridge-to-encrypted topics"; such a
-   * condition makes every delivery fail. EventBridge's confused-deputy protection sits on the topic policy.
+   * The second destination of the pipeline's own alarms. Without one, the alarm topic, with a warning: an
+   * alarm about the alarm topic's delivery travels through that topic.
    */
-  private admitKeyUsers(stack: Stack, key: kms.IKey) {
-    const statement = (service: string, conditions?: { [op: string]: unknown }) => new iam.PolicyStatement({
-      sid: `Allow${service.split('.')[0]}ToUseTheKey`,
-      principals: [new iam.ServicePrincipal(service)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      // In a key policy "*" means this key.
-      resources: ['*'],
-      conditions,
+  private createPipelineAlarmTopic(owner: string, props: CentralAlarmBusProps, removalPolicy: RemovalPolicy): { topic: sns.ITopic; key?: kms.IKey } {
+    if (props.pipelineAlarmTopic) return { topic: props.pipelineAlarmTopic };
+    if (props.pipelineAlarmEmailAddresses === undefined) {
+      Annotations.of(this).addWarningV2('cdk-backup-alarms:pipeline-alarms-share-topic',
+        `${owner}: the pipeline's own alarms (undelivered notifications, failed deliveries, untrusted events) go to the alarm topic `
+        + 'whose delivery they watch: a disabled key, a deleted subscription or an unconfirmed email silences them too. '
+        + 'Set pipelineAlarmEmailAddresses (a second topic with its own key) or pipelineAlarmTopic.');
+      return { topic: this.topic };
+    }
+    const created = createEncryptedTopic(this, 'PipelineAlarmKey', 'PipelineAlarmTopic', {
+      displayName: 'Backup alarm pipeline',
+      keyDescription: 'Encrypts the topic of the backup alarm pipeline\'s own alarms (cdk-backup-alarms)',
+      removalPolicy,
     });
-    key.addToResourcePolicy(statement('events.amazonaws.com'));
-    key.addToResourcePolicy(statement('cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': stack.account } }));
+    for (const address of props.pipelineAlarmEmailAddresses) {
+      created.topic.addSubscription(new subs.EmailSubscription(address, { deadLetterQueue: this.deadLetterQueue }));
+    }
+    return created;
   }
 
-  private admitPublishers(stack: Stack, topic: sns.Topic) {
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowRulesOfTheAlarmBus',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*` },
-      },
-    }));
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowAlarmsOfThisAccount',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-      },
-    }));
+  /**
+   * Events whose source does not start with `aws.` are put by principals the bus policy admits, with any text:
+   * they must never reach a person as if AWS had sent them. The archive keeps them (it matches every event);
+   * this rule counts them and keeps a copy in a queue for inspection. The queue is the rule's target so that
+   * the count does not depend on EventBridge publishing `MatchedEvents` for a rule without targets, which
+   * its documentation does not say. The alarm's text is ours, never the event's.
+   */
+  private countUntrustedEvents(removalPolicy: RemovalPolicy): [events.Rule, sqs.IQueue, cloudwatch.Alarm] {
+    const rule = new events.Rule(this, 'UntrustedEvents', {
+      eventBus: this.eventBus,
+      description: 'Events whose source is not an AWS service (not aws.*): archived and counted, never emailed (cdk-backup-alarms)',
+      eventPattern: untrustedEventsPattern() as events.EventPattern,
+    });
+    const queue = new sqs.Queue(this, 'UntrustedEventsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    explainNag(queue, [
+      { id: 'AwsSolutions-SQS3', reason: 'Nothing consumes this queue: it keeps a copy of untrusted events (14 days) for a person to inspect, who is told by the UntrustedEventsAlarm.' },
+      { id: 'Serverless-SQSRedrivePolicy', reason: 'Nothing consumes this queue, so no message can fail processing: it keeps a copy of untrusted events for inspection.' },
+    ]);
+    explainQueueEncryption(queue);
+    allowRulesToSend(queue, queue, rule.ruleArn);
+    rule.addTarget(this.withDelivery({ bind: () => ({ arn: queue.queueArn, targetResource: queue }) }));
+    this.watchFailedInvocations(rule, 'UntrustedEventsFailedInvocations');
+    const alarm = anyOccurrenceAlarm(this, 'UntrustedEventsAlarm', this.ruleMetric('MatchedEvents', rule, { period: Duration.minutes(5), statistic: 'Sum' }),
+      'Events whose source is not an AWS service reached the central backup alarm bus: a principal the bus policy admits, or one of this account, put them. '
+      + 'They were archived, not emailed; inspect them in the UntrustedEventsQueue or the archive (cdk-backup-alarms)');
+    alarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
+    return [rule, queue, alarm];
   }
 }
 
@@ -448,6 +530,11 @@ function validate(owner: string, props: CentralAlarmBusProps) {
     }
   }
   checkRetryPolicy(owner, props.retryAttempts, props.maxEventAge);
+  checkEach(owner, 'pipelineAlarmEmailAddresses', props.pipelineAlarmEmailAddresses, EMAIL, 'an email address like team@example.com');
+  if (props.pipelineAlarmTopic !== undefined && props.pipelineAlarmEmailAddresses !== undefined) {
+    throw new Error(`${owner}: pipelineAlarmTopic and pipelineAlarmEmailAddresses [${props.pipelineAlarmEmailAddresses.join(', ')}] are both set: `
+      + 'set one of them (subscribe the addresses to your topic yourself)');
+  }
 }
 
 

@@ -1,4 +1,4 @@
-import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -151,8 +151,9 @@ describe('notification rules', () => {
   test('one rule per job kind, one for policy changes, two for tampering, one for the rest, each to the topic with a readable text', () => {
     const { template, bus } = synth();
     expect(bus.jobFailureRules).toHaveLength(4);
+    // The untrusted-events rule emails nobody (its own test below).
     const rules = Object.entries(template.findResources('AWS::Events::Rule'))
-      .filter(([id]) => !id.includes('LocalBackupEvents'));
+      .filter(([id]) => !id.includes('LocalBackupEvents') && !id.includes('UntrustedEvents'));
     // Four job kinds, policy changes, tampering calls, tampering state changes, everything else.
     expect(rules).toHaveLength(8);
     for (const [, rule] of rules) {
@@ -182,11 +183,12 @@ describe('notification rules', () => {
     });
   });
 
-  test('a failed delivery and a dead-lettered event raise alarms sent to the topic (who watches the watcher)', () => {
+  test('without a second destination, a failed delivery and a dead-lettered event raise alarms sent to the alarm topic, with a warning', () => {
     const { template } = synth();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
     const failed = alarms.filter((a) => a.MetricName === 'FailedInvocations');
-    expect(failed).toHaveLength(8);
+    // Eight notification rules and the untrusted-events rule.
+    expect(failed).toHaveLength(9);
     for (const a of failed) {
       expect(a.Namespace).toBe('AWS/Events');
       expect(a.Dimensions.map((d: any) => d.Name).sort()).toEqual(['EventBusName', 'RuleName']);
@@ -224,6 +226,15 @@ describe('notification rules', () => {
     bus.addAlarmTarget('Same', { bind: () => ({ arn: 'arn:aws:events:eu-west-1:111111111111:event-bus/local' }) });
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('one hop'));
     expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining("addAlarmTarget('Other')")]);
+  });
+
+  test('every rule\'s pattern, the alarm target\'s union of them all included, fits EventBridge\'s default quota of 2,048 characters', () => {
+    // EventBridge user guide, "Amazon EventBridge quotas": event pattern size, 2048 characters by default.
+    const { stack, bus } = synth();
+    bus.addAlarmTarget('Chat', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:chat' }) });
+    for (const [id, rule] of Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule')) as Array<[string, any]>) {
+      expect([id, JSON.stringify(rule.Properties.EventPattern).length <= 2048]).toEqual([id, true]);
+    }
   });
 
   test('metric helpers', () => {
@@ -312,5 +323,162 @@ describe('without AWS Organizations', () => {
 
   test('role names with nothing to narrow are refused', () => {
     expect(() => build({ forwarderRoleNames: ['x'] })).toThrow(/forwarderRoleNames \[x\] narrows a bus policy that does not exist/);
+  });
+});
+
+// CloudFormation user guide, "DeletionPolicy attribute"
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html): without the
+// attribute a resource is deleted with the stack. What holds alarm history (the archive) or undelivered alarms
+// (the queues) is kept unless the user opts in.
+describe('removal', () => {
+  const KEPT = ['AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::KMS::Key'];
+  test.each<[string, string, RemovalPolicy | undefined]>([
+    ['by default', 'Retain', undefined],
+    ['RETAIN', 'Retain', RemovalPolicy.RETAIN],
+    ['DESTROY', 'Delete', RemovalPolicy.DESTROY],
+  ])('%s: the archive, the queues and the keys get DeletionPolicy and UpdateReplacePolicy %s', (_name, expected, removalPolicy) => {
+    const { template } = synth({ removalPolicy, pipelineAlarmEmailAddresses: ['oncall@example.com'] });
+    for (const type of KEPT) {
+      // The LocalBackupEvents rule's own dead-letter queue follows BackupFailureRule's removal policy.
+      const resources = Object.entries(template.findResources(type)).filter(([id]) => !id.includes('LocalBackupEvents'));
+      // The archive; the dead-letter and untrusted-events queues; the alarm and pipeline topics' keys.
+      expect([type, resources.length]).toEqual([type, type === 'AWS::Events::Archive' ? 1 : 2]);
+      for (const [id, r] of resources as Array<[string, any]>) {
+        expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, expected, expected]);
+      }
+    }
+  });
+
+  test('nothing kept has a fixed physical name, so a kept resource never blocks the next deployment', () => {
+    // A fixed bus name is the README's advice; the bus itself is not kept.
+    const { template } = synth({ eventBusName: 'backup-alarms', pipelineAlarmEmailAddresses: ['oncall@example.com'] });
+    const kept = Object.entries(template.toJSON().Resources as Record<string, any>).filter(([, r]) => r.DeletionPolicy === 'Retain');
+    // The archive, both keys, the dead-letter queue, the untrusted-events queue, the LocalBackupEvents rule's dead-letter queue.
+    expect(kept.map(([, r]) => r.Type).sort()).toEqual(['AWS::Events::Archive', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue']);
+    for (const [id, r] of kept) {
+      const names = ['ArchiveName', 'QueueName', 'TopicName', 'Name', 'AliasName'].filter((n) => r.Properties?.[n] !== undefined);
+      expect([id, names]).toEqual([id, []]);
+    }
+    template.resourceCountIs('AWS::KMS::Alias', 0);
+  });
+});
+
+// Only AWS services may use a source that starts with `aws.` (EventBridge API reference, "PutEventsRequestEntry":
+// https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html; user guide, "Amazon
+// EventBridge events": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events.html). Any other source
+// was put by a principal the bus policy admits; test/patterns.test.ts proves the patterns with event-ruler.
+describe('untrusted events', () => {
+  test('a rule on the bus counts events whose source does not start with aws., into a queue that nobody is emailed from', () => {
+    const { template, bus, stack } = synth();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: Match.stringLikeRegexp('EventBus') },
+      EventPattern: { source: [{ 'anything-but': { prefix: 'aws.' } }] },
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('UntrustedEventsQueue'), 'Arn'] },
+        InputTransformer: Match.absent(),
+        DeadLetterConfig: Match.anyValue(),
+      })],
+    });
+    const metric = bus.metricUntrustedEvents();
+    expect([metric.namespace, metric.metricName]).toEqual(['AWS/Events', 'MatchedEvents']);
+    expect(stack.resolve(metric.dimensions?.RuleName)).toEqual({ Ref: expect.stringMatching(/UntrustedEvents/) });
+  });
+
+  test('its alarm speaks in our words, never the event\'s, and fires on the first untrusted event', () => {
+    const { template } = synth();
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
+      .find((a) => a.MetricName === 'MatchedEvents');
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Events', Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm.AlarmDescription).toMatch(/^Events whose source is not an AWS service reached the central backup alarm bus/);
+    expect(JSON.stringify(alarm)).not.toMatch(/\$\.|<detail/);
+  });
+});
+
+describe('a second destination for the pipeline\'s own alarms', () => {
+  const alarmsOf = (template: Template) => Object.entries(template.findResources('AWS::CloudWatch::Alarm')) as Array<[string, any]>;
+  const topicIdOf = (template: Template, pattern: RegExp) => Object.keys(template.findResources('AWS::SNS::Topic')).find((id) => pattern.test(id))!;
+
+  test.each<[string, Partial<CentralAlarmBusProps>]>([
+    ['emails', { pipelineAlarmEmailAddresses: ['oncall@example.com'] }],
+    ['a topic you bring', { pipelineAlarmTopic: undefined }],
+  ])('with %s, no pipeline alarm publishes to the alarm topic', (name, props) => {
+    const app = new App();
+    const stack = new Stack(app, 'Central', { env: ENV });
+    const mine = name === 'emails' ? undefined : sns.Topic.fromTopicArn(stack, 'Mine', 'arn:aws:sns:eu-west-1:111111111111:monitoring');
+    const bus = new CentralAlarmBus(stack, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], ...props, pipelineAlarmTopic: mine });
+    bus.addAlarmTarget('Chat', { bind: () => ({ arn: 'arn:aws:sqs:eu-west-1:111111111111:chat' }) });
+    const template = Template.fromStack(stack);
+    const alarmTopic = topicIdOf(template, /AlarmsTopic/);
+    const expected = mine ? ['arn:aws:sns:eu-west-1:111111111111:monitoring'] : [{ Ref: topicIdOf(template, /PipelineAlarmTopic/) }];
+    const alarms = alarmsOf(template);
+    // Nine notification or counting rules plus the Chat target (FailedInvocations), the dead-letter queue, the
+    // LocalBackupEvents rule's dead-letter queue, the alarm topic's failed deliveries, the untrusted events.
+    expect(alarms).toHaveLength(14);
+    for (const [id, a] of alarms) {
+      expect([id, a.Properties.AlarmActions]).toEqual([id, expected]);
+      const actions = JSON.stringify([a.Properties.AlarmActions, a.Properties.OKActions, a.Properties.InsufficientDataActions]);
+      expect([id, actions]).not.toEqual([id, expect.stringContaining(alarmTopic)]);
+    }
+    // Nor on its key: the second topic, if created, is encrypted with a key of its own.
+    const alarmKey = Object.keys(template.findResources('AWS::KMS::Key')).find((k) => /AlarmsKey/.test(k))!;
+    const pipelineTopic = topicIdOf(template, /PipelineAlarmTopic/);
+    if (pipelineTopic) expect(JSON.stringify(template.toJSON().Resources[pipelineTopic])).not.toContain(alarmKey);
+    expect(stack.resolve(bus.pipelineAlarmTopic.topicArn)).toEqual(expected[0]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('pipeline\'s own alarms'))).toEqual([]);
+  });
+
+  test('the alarm topic\'s own failed deliveries raise an alarm (SNS NumberOfNotificationsFailed)', () => {
+    // SNS developer guide, "Monitoring Amazon SNS topics using CloudWatch":
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html
+    const { template } = synth({ pipelineAlarmEmailAddresses: ['oncall@example.com'] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('AlarmsTopic'), 'TopicName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('PipelineAlarmTopic') }],
+    });
+  });
+
+  // SNS developer guide, "Example cases for Amazon SNS access control" and "Enable compatibility between event
+  // sources from AWS services and encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html):
+  // CloudWatch alarms of this account publish, with aws:SourceAccount on the key and the topic.
+  test('the created topic has its own key, TLS enforced, and admits only this account\'s CloudWatch alarms', () => {
+    const { template, bus } = synth({ pipelineAlarmEmailAddresses: ['oncall@example.com', 'backup@example.org'] });
+    expect(bus.pipelineAlarmEncryptionKey).toBeDefined();
+    const pipelineTopic = topicIdOf(template, /PipelineAlarmTopic/);
+    const keys = Object.keys(template.findResources('AWS::KMS::Key'));
+    const pipelineKey = keys.find((k) => /PipelineAlarmKey/.test(k))!;
+    expect(keys).toHaveLength(2);
+    expect(template.toJSON().Resources[pipelineTopic].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [pipelineKey, 'Arn'] });
+    const keyStatements = template.toJSON().Resources[pipelineKey].Properties.KeyPolicy.Statement;
+    const services = keyStatements.filter((s: any) => s.Principal.Service).map((s: any) => [s.Principal.Service, s.Condition]);
+    expect(services).toEqual([['cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '111111111111' } }]]);
+    const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map((p: any) => p.Properties)
+      .find((p: any) => p.Topics[0].Ref === pipelineTopic);
+    const statements = topicPolicy.PolicyDocument.Statement;
+    expect(statements.filter((s: any) => s.Effect === 'Allow').map((s: any) => s.Principal.Service)).toEqual(['cloudwatch.amazonaws.com']);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    for (const address of ['oncall@example.com', 'backup@example.org']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: address, TopicArn: { Ref: pipelineTopic } });
+    }
+  });
+
+  test('without a second destination the pipeline alarms share the alarm topic, and a warning says how to fix it; every alarm has an action', () => {
+    const { stack, template, bus } = synth();
+    expect(bus.pipelineAlarmTopic).toBe(bus.topic);
+    expect(bus.pipelineAlarmEncryptionKey).toBeUndefined();
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('pipeline\'s own alarms .* go to the alarm topic whose delivery they watch.*Set pipelineAlarmEmailAddresses .* or pipelineAlarmTopic'));
+    for (const [id, a] of alarmsOf(template)) {
+      expect([id, a.Properties.AlarmActions]).toEqual([id, [{ Ref: topicIdOf(template, /AlarmsTopic/) }]]);
+    }
+  });
+
+  test.each<[string, Partial<CentralAlarmBusProps>, RegExp]>([
+    ['malformed pipeline email', { pipelineAlarmEmailAddresses: ['oncall'] }, /pipelineAlarmEmailAddresses contains 'oncall', expected an email address/],
+    ['both destinations', { pipelineAlarmEmailAddresses: ['oncall@example.com'], pipelineAlarmTopic: { topicArn: 'arn:aws:sns:eu-west-1:111111111111:x' } as sns.ITopic },
+      /pipelineAlarmTopic and pipelineAlarmEmailAddresses \[oncall@example.com\] are both set: set one of them/],
+  ])('refuses %s', (_name, props, message) => {
+    expect(() => synth(props)).toThrow(message);
   });
 });

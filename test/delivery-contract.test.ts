@@ -36,7 +36,12 @@ const DOCS = {
 type Statement = Record<string, any>;
 
 function statementsOf(template: Template, type: string, field: string): Statement[] {
-  return Object.values(template.findResources(type)).flatMap((r: any) => {
+  return statementsByResource(template, type, field).flat();
+}
+
+/** The statements of each resource of `type`, one list per resource (a template may hold two alarm topics and keys). */
+function statementsByResource(template: Template, type: string, field: string): Statement[][] {
+  return Object.values(template.findResources(type)).map((r: any) => {
     const doc = r.Properties[field];
     return doc === undefined ? [] : [].concat(doc.Statement);
   });
@@ -78,15 +83,20 @@ describe.each(ARCHITECTURES)('%s: EventBridge and CloudWatch to the encrypted al
     // The same page: aws:SourceAccount against confused deputies for the other services (CloudWatch here).
     ['cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '111111111111' } }, 'aws:SourceAccount'],
   ])(`key policy: %s may use the key, %#: %s (${DOCS.snsKeyPolicy})`, (principal, condition) => {
-    const statements = statementsOf(central(), 'AWS::KMS::Key', 'KeyPolicy').filter((s) => service(s) === principal);
-    expect(statements).toEqual([{
-      Sid: expect.any(String),
-      Effect: 'Allow',
-      Principal: { Service: principal },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      Resource: '*',
-      ...(condition === undefined ? {} : { Condition: condition }),
-    }]);
+    // Per key: the alarm topic's key, and the pipeline alarm topic's key where the architecture has one.
+    const perKey = statementsByResource(central(), 'AWS::KMS::Key', 'KeyPolicy')
+      .map((statements) => statements.filter((s) => service(s) === principal)).filter((statements) => statements.length > 0);
+    expect(perKey.length).toBeGreaterThan(0);
+    for (const statements of perKey) {
+      expect(statements).toEqual([{
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Principal: { Service: principal },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        ...(condition === undefined ? {} : { Condition: condition }),
+      }]);
+    }
   });
 
   test(`topic policy: EventBridge publishes through the topic policy, bound to this account's rules of the bus (${DOCS.eventBridgeResourcePolicies})`, () => {
@@ -105,10 +115,15 @@ describe.each(ARCHITECTURES)('%s: EventBridge and CloudWatch to the encrypted al
   });
 
   test(`topic policy: CloudWatch publishes only for this account's alarms (${DOCS.cloudWatchAlarmToSns})`, () => {
-    const cw = statementsOf(central(), 'AWS::SNS::TopicPolicy', 'PolicyDocument').filter((s) => service(s) === 'cloudwatch.amazonaws.com');
-    expect(cw).toHaveLength(1);
-    expect(cw[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111111111111' });
-    expect(JSON.stringify(cw[0].Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:eu-west-1:111111111111:alarm:*');
+    // Per topic: the alarm topic, and the pipeline alarm topic where the architecture has one.
+    const perTopic = statementsByResource(central(), 'AWS::SNS::TopicPolicy', 'PolicyDocument')
+      .map((statements) => statements.filter((s) => service(s) === 'cloudwatch.amazonaws.com'));
+    expect(perTopic.length).toBeGreaterThan(0);
+    for (const cw of perTopic) {
+      expect(cw).toHaveLength(1);
+      expect(cw[0].Condition.StringEquals).toEqual({ 'aws:SourceAccount': '111111111111' });
+      expect(JSON.stringify(cw[0].Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:eu-west-1:111111111111:alarm:*');
+    }
   });
 
   test('TLS is enforced on the topic and on every queue', () => {

@@ -121,8 +121,42 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
       'detail': { eventSource: 'organizations.amazonaws.com', eventName: 'UpdatePolicy' },
     },
     'securityhub-imported': loadExampleEvents(path.join(__dirname, 'fixtures', 'other-events'))['securityhub-findings-imported'],
+    // Other AWS services' events that a user forwards: a service event and a CloudTrail record.
+    'health-issue': {
+      'version': '0',
+      'id': 'x3',
+      'detail-type': 'AWS Health Event',
+      'source': 'aws.health',
+      'account': '222222222222',
+      'time': '2026-01-01T00:00:00Z',
+      'region': 'eu-west-1',
+      'resources': [],
+      'detail': { service: 'BACKUP', eventTypeCategory: 'issue' },
+    },
+    'kms-disable-key': {
+      'version': '0',
+      'id': 'x4',
+      'detail-type': 'AWS API Call via CloudTrail',
+      'source': 'aws.kms',
+      'account': '222222222222',
+      'time': '2026-01-01T00:00:00Z',
+      'region': 'eu-west-1',
+      'resources': [],
+      'detail': { eventSource: 'kms.amazonaws.com', eventName: 'DisableKey' },
+    },
   };
-  const cm = matchMatrix(patterns, extra);
+  // The same events as a principal the bus policy admits can put them: any source that does not start with
+  // `aws.` (PutEvents refuses that prefix: EventBridge API reference, "PutEventsRequestEntry",
+  // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html, and user guide,
+  // "Amazon EventBridge events", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events.html), with
+  // any text. Patterns are case-sensitive, so `AWS.backup` is not `aws.backup`.
+  const FORGED_SOURCES = ['aws', 'aws-backup', 'AWS.backup', 'awsx.backup', 'custom.aws.backup', 'com.example.backup', 'awsbackup'];
+  const FORGED_FROM = ['backup-failed', 'restore-failed', 'tampering-delete-recovery-point', 'policy-update', 'backup-vault-created', 'health-issue', 'kms-disable-key'];
+  const forged: Record<string, any> = {};
+  for (const source of FORGED_SOURCES) {
+    for (const from of FORGED_FROM) forged[`forged ${source} ${from}`] = { ...(extra as Record<string, any>)[from], source };
+  }
+  const cm = matchMatrix(patterns, { ...extra, ...forged });
   const byPrefix = (prefix: string) => {
     const id = Object.keys(cm).find((k) => k.startsWith(prefix));
     if (!id) throw new Error(`no rule ${prefix} in ${Object.keys(cm).join(', ')}`);
@@ -139,9 +173,22 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
     ['CentralTamperCalls', ['tampering-delete-recovery-point']],
     ['CentralTamperStateChanges', ['backup-plan-deleted', 'backup-vault-deleted', 'region-setting-modified']],
     // AWS Backup events that are neither job state changes nor tampering alarm here when a user forwards them.
-    ['CentralOtherEvents', ['backup-plan-created', 'backup-plan-modified', 'backup-vault-created', 'backup-vault-modified', 'recovery-point-completed']],
+    // And other AWS services' events, as users forward them.
+    ['CentralOtherEvents', ['backup-plan-created', 'backup-plan-modified', 'backup-vault-created', 'backup-vault-modified', 'health-issue', 'kms-disable-key', 'recovery-point-completed']],
   ])('%s emails exactly these', (rule, expected) => {
-    expect(byPrefix(rule)).toEqual(expected);
+    expect(byPrefix(rule).filter((e) => !e.startsWith('forged'))).toEqual(expected);
+  });
+
+  test('an event whose source is not aws.* matches the UntrustedEvents rule and no other: archived and counted, never emailed', () => {
+    expect(Object.keys(forged)).toHaveLength(FORGED_SOURCES.length * FORGED_FROM.length);
+    for (const event of Object.keys(forged)) {
+      const matching = Object.keys(cm).filter((rule) => cm[rule][event]).map((rule) => rule.replace(/[0-9A-F]{8}$/, ''));
+      expect([event, matching]).toEqual([event, ['CentralUntrustedEvents']]);
+    }
+  });
+
+  test('no event of an AWS service is counted as untrusted', () => {
+    expect(byPrefix('CentralUntrustedEvents')).toEqual(Object.keys(forged).sort());
   });
 
   test('no success ever emails anyone, and Security Hub\'s own events never alarm', () => {
@@ -159,10 +206,10 @@ describe('CentralAlarmBus rules against documented events (event-ruler)', () => 
       ...byPrefix('CentralScanJobFailures'), ...byPrefix('CentralPolicyChanges'), ...byPrefix('CentralOtherEvents'),
       ...byPrefix('CentralTamperCalls'), ...byPrefix('CentralTamperStateChanges'),
     ]);
-    expect(byPrefix('CentralAlarmTargetChat')).toEqual([...union].sort());
+    expect(byPrefix('CentralAlarmTargetChat')).toEqual([...union].filter((e) => !e.startsWith('forged')).sort());
   });
 
   test('the central account\'s own default-bus rule forwards failures and completions', () => {
-    expect(byPrefix('CentralLocalBackupEvents')).toEqual([...FAILURES, ...SUCCESSES].sort());
+    expect(byPrefix('CentralLocalBackupEvents').filter((e) => !e.startsWith('forged'))).toEqual([...FAILURES, ...SUCCESSES].sort());
   });
 });

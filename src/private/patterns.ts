@@ -186,8 +186,21 @@ export function memberPolicyPattern(chosen: BackupPolicyEvent[], forwardIdOnly: 
   return branches.length === 0 ? undefined : anyOf(branches);
 }
 
-/** Sources whose events have their own notification rule, or that must never alarm (Security Hub loops). */
-const HANDLED_SOURCES = [BackupEvents.SOURCE, ORGANIZATIONS_SOURCE, 'aws.securityhub'];
+/**
+ * The prefix AWS reserves for its services' event sources: a `PutEvents` caller cannot use it (EventBridge API
+ * reference, PutEventsRequestEntry `Source`; EventBridge user guide, "Amazon EventBridge events"), so only an
+ * event whose source starts with it is evidence of something AWS saw.
+ */
+export const AWS_SOURCE_PREFIX = 'aws.';
+/** AWS services whose CloudTrail events have their own rule (or must never alarm: Security Hub's own calls). */
+const HANDLED_EVENT_SOURCES = ['backup.amazonaws.com', 'organizations.amazonaws.com', 'securityhub.amazonaws.com'];
+/**
+ * Detail-types (wildcards) the "other AWS events" branch leaves to other branches or never emails: every
+ * event CloudTrail delivers (`AWS API Call via CloudTrail`, `AWS Service Event via CloudTrail`, console
+ * sign-ins: their own branch, by `eventSource`) and Security Hub's own events (findings imported by the
+ * forwarder must never alarm).
+ */
+const NOT_OTHER_DETAIL_TYPES = ['* via CloudTrail', 'Security Hub*', 'Findings Imported*'];
 
 /** A job failure of one kind, whatever states the member rules chose to forward. */
 export function jobFailurePattern(kind: BackupJobKind): RawPattern {
@@ -271,20 +284,44 @@ export function centralTamperStatePattern(): RawPattern {
 
 /**
  * Everything else that reaches the central bus and should alarm: AWS Backup events that are neither job
- * state changes nor tampering (vault and plan created or modified, recovery point changes) and events of any
- * other source that users forward. Never job events (they have their own rules, and successes must not
- * alarm), never tampering (its own rules), never Security Hub's own events. The exact complement of the
- * other families within AWS Backup's source.
+ * state changes nor tampering (vault and plan created or modified, recovery point changes) and events of other
+ * AWS services that users forward. Never job events (they have their own rules, and successes must not
+ * alarm), never tampering (its own rules), never Security Hub's own events, and never an event whose source
+ * does not start with `aws.`: anyone the bus policy admits can put such an event with any text, so it is
+ * archived and counted (`untrustedEventsPattern`), not emailed. The exact complement of the other families
+ * within AWS Backup's source.
+ *
+ * A field cannot carry two conditions, so "starts with aws. but is none of the handled sources" is said with
+ * other fields: CloudTrail events by `detail.eventSource`, every other event by its detail-type.
  */
 export function otherEventsPattern(): RawPattern {
   const jobDetailTypes = BackupEvents.ALL_JOB_KINDS.map((k) => BackupEvents.detailTypeOf(k));
+  const awsSource = [{ prefix: AWS_SOURCE_PREFIX }];
   return anyOf([
-    { 'source': [BackupEvents.SOURCE], 'detail-type': [{ 'anything-but': [...jobDetailTypes, API_CALL_DETAIL_TYPE, ...TAMPER_STATE_DETAIL_TYPES] }] },
+    // Every AWS service's own events (AWS Backup's too), except AWS Backup's job and tamper-state events (their
+    // rules, and the branch below) and CloudTrail records (the last two branches).
+    {
+      'source': awsSource,
+      'detail-type': [{ 'anything-but': { wildcard: unique([...jobDetailTypes, ...TAMPER_STATE_DETAIL_TYPES, ...NOT_OTHER_DETAIL_TYPES]) } }],
+    },
+    // AWS Backup's vault and plan state changes that do not mean lost protection (CREATED, MODIFIED).
     ...TAMPER_STATE_CHANGES.filter((c) => c.states !== undefined).map((c) => ({
       'source': [BackupEvents.SOURCE], 'detail-type': [c.detailType], 'detail': { state: [{ 'anything-but': [...c.states!] }] },
     })),
-    { source: [{ 'anything-but': HANDLED_SOURCES }] },
+    // AWS Backup's service events via CloudTrail; its API calls have the tamper rules.
+    { 'source': [BackupEvents.SOURCE], 'detail-type': [SERVICE_EVENT] },
+    // Other AWS services' CloudTrail records, told by their `detail.eventSource`: AWS Backup's and AWS
+    // Organizations' have their own rules, Security Hub's never alarm.
+    { source: awsSource, detail: { eventSource: [{ 'anything-but': HANDLED_EVENT_SOURCES }] } },
   ]);
+}
+
+/**
+ * Events whose source does not start with `aws.`: put by a principal the bus policy admits, never by AWS.
+ * They are archived like every event and counted, never emailed.
+ */
+export function untrustedEventsPattern(): RawPattern {
+  return { source: [{ 'anything-but': { prefix: AWS_SOURCE_PREFIX } }] };
 }
 
 /** Every event that alarms: the union of the notification rules' patterns. */

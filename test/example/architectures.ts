@@ -24,6 +24,8 @@ export interface Architecture {
 
 const BUS = 'backup-alarms';
 const EMAIL = 'backup-team@example.com';
+/** Who hears when the alarm path itself fails (a second topic with its own key, not the alarm topic). */
+const PIPELINE_EMAIL = 'platform-oncall@example.com';
 const busArn = (partition: string, region: string, account: string) => `arn:${partition}:events:${region}:${account}:event-bus/${BUS}`;
 const everywhere = (accounts: readonly string[], regions: readonly string[]) =>
   accounts.flatMap((account) => regions.map((region) => ({ account, region })));
@@ -38,7 +40,7 @@ export const SINGLE = { account: '111111111111', homeRegion: 'eu-west-1', region
 class SingleAccountHomeStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
-    const alarms = new CentralAlarmBus(this, 'BackupAlarms', { eventBusName: BUS, emailAddresses: [EMAIL] });
+    const alarms = new CentralAlarmBus(this, 'BackupAlarms', { eventBusName: BUS, emailAddresses: [EMAIL], pipelineAlarmEmailAddresses: [PIPELINE_EMAIL] });
     new SecurityHubFindingForwarder(this, 'BackupFindings', { eventBus: alarms.eventBus, alarmTopic: alarms.topic });
   }
 }
@@ -115,6 +117,7 @@ class EmailOnlyCentralStack extends Stack {
       eventBusName: BUS,
       forwarderRoleNames: MEMBER_FINDINGS.regions.map((r) => `backup-alarms-forwarder-${r}`),
       emailAddresses: [EMAIL],
+      pipelineAlarmEmailAddresses: [PIPELINE_EMAIL],
     });
   }
 }
@@ -162,6 +165,7 @@ class ChinaRegionalCentralStack extends Stack {
       eventBusName: BUS,
       forwarderRoleNames: [`backup-alarms-forwarder-${this.region}`],
       emailAddresses: [EMAIL],
+      pipelineAlarmEmailAddresses: [PIPELINE_EMAIL],
     });
     new SecurityHubFindingForwarder(this, 'BackupFindings', { eventBus: alarms.eventBus, alarmTopic: alarms.topic });
   }

@@ -31,6 +31,8 @@ export const EXAMPLE = {
   /** Roles whose AWS Backup calls are expected (lifecycle tooling, restore testing automation). */
   automationRoleNames: ['backup-automation'],
   email: 'backup-team@example.com',
+  /** Who hears when the alarm path itself fails (a second topic with its own key, not the alarm topic). */
+  pipelineEmail: 'platform-oncall@example.com',
 };
 
 /** Which accounts each OU of the example holds (what AWS Organizations would say). */
@@ -57,6 +59,7 @@ export class CentralStack extends Stack {
         `${EXAMPLE.forwarderRoleName}-policies`,
       ],
       emailAddresses: [EXAMPLE.email],
+      pipelineAlarmEmailAddresses: [EXAMPLE.pipelineEmail],
       // The stack set below puts the member rule in this account too (it sits in the Security OU), in every
       // Region: a second rule here would send each of its events twice.
       forwardLocalBackupEvents: false,

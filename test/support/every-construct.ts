@@ -14,7 +14,9 @@ const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 /** The central, member and management stacks. */
 export function everyConstruct(app: App): Stack[] {
   const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const alarms = new CentralAlarmBus(central, 'Alarms', { organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'] });
+  const alarms = new CentralAlarmBus(central, 'Alarms', {
+    organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], pipelineAlarmEmailAddresses: ['oncall@example.com'],
+  });
   new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
   new SecurityHubFindingForwarder(central, 'SourceAccountFindings', {
     eventBus: new events.EventBus(central, 'OtherBus'), attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
