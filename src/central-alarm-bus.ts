@@ -9,6 +9,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
+import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { emailConsoleHost, jobFailureMessage, tamperCallMessage, tamperStateMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
@@ -173,6 +174,7 @@ export class CentralAlarmBus extends Construct {
     // This account's own rules need no bus policy; other accounts only what the props admit.
     const policy = busPolicyStatement(owner, this.eventBus, props);
     if (policy !== undefined) this.eventBus.addToResourcePolicy(policy);
+    registerCentralBus(this, this.eventBus, props);
 
     this.archive = new events.Archive(this, 'Archive', {
       sourceEventBus: this.eventBus,
