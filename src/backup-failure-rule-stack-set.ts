@@ -5,6 +5,9 @@ import { App, Aws, BootstraplessSynthesizer, CfnStackSet, Names, Stack, Token } 
 import { Construct } from 'constructs';
 import { BackupFailureRule, BackupFailureRuleOptions } from './backup-failure-rule';
 import { BackupTamperRule, BackupTamperRuleOptions } from './backup-tamper-rule';
+import { checkAdmission } from './private/bus-admission';
+import { NO_CROSS_REGION_PARTITIONS, partitionOfRegion } from './private/partition';
+import { EVENT_BUS_ARN } from './shared/names';
 
 /** CloudFormation's limit for an inline `TemplateBody`. */
 const MAX_TEMPLATE_BODY = 51_200;
@@ -19,6 +22,34 @@ export enum StackSetCaller {
   SELF = 'SELF',
   /** The stack set lives in a delegated administrator account for CloudFormation StackSets. */
   DELEGATED_ADMIN = 'DELEGATED_ADMIN',
+}
+
+/**
+ * How failures in some accounts affect the concurrency of a stack set operation (CloudFormation user guide,
+ * "StackSet operation options").
+ */
+export enum StackSetConcurrencyMode {
+  /**
+   * CloudFormation's own default: the actual concurrency is at most the failure tolerance plus one, and drops
+   * as accounts fail. With a percentage tolerance that rounds down to 0 accounts (any organization with fewer
+   * than 10 accounts at 10 %), the rollout goes one account at a time and stops at the first failure.
+   */
+  STRICT_FAILURE_TOLERANCE = 'STRICT_FAILURE_TOLERANCE',
+  /**
+   * The actual concurrency is `maxConcurrentPercentage`, whatever the number of failures; the failure
+   * tolerance only decides when the operation stops.
+   */
+  SOFT_FAILURE_TOLERANCE = 'SOFT_FAILURE_TOLERANCE',
+}
+
+/**
+ * Whether a stack set operation deploys to its Regions one after the other or all at once.
+ */
+export enum StackSetRegionConcurrency {
+  /** One Region at a time; an operation stopped in one Region is not attempted in the Regions after it. */
+  SEQUENTIAL = 'SEQUENTIAL',
+  /** Every Region at once; each Region's failures count against the tolerance of that Region only. */
+  PARALLEL = 'PARALLEL',
 }
 
 /**
@@ -72,16 +103,41 @@ export interface BackupFailureRuleStackSetProps {
   readonly stackSetName?: string;
 
   /**
-   * How many accounts per Region are updated at once, in percent.
-   * @default 25
+   * How many accounts per Region are deployed at once, in percent of the targeted accounts (CloudFormation
+   * rounds down, and never below one account). With `SOFT_FAILURE_TOLERANCE` this is the actual concurrency.
+   * Each member stack is a small stack of its own, independent of the others: every account of a Region is
+   * deployed in one wave, so that no account waits for, or is held back by, another.
+   * @default 100
    */
   readonly maxConcurrentPercentage?: number;
 
   /**
-   * How many accounts per Region may fail before CloudFormation stops the operation, in percent.
-   * @default 10
+   * How many accounts per Region may fail, in percent of the targeted accounts (rounded down), before
+   * CloudFormation stops the operation in that Region, cancels it in the remaining Regions and reports it
+   * failed (CloudFormation API reference, `StackSetOperationSummary`); a failed operation fails the deployment
+   * of this stack, and a first deployment rolls the whole stack set back. A member stack that
+   * fails in one account (an SCP that denies IAM, a role name already taken) says nothing about the others,
+   * so by default no such failure takes the rule away from the accounts where it deployed: CloudFormation
+   * marks the failed stack instances (`aws cloudformation list-stack-instances --stack-set-name <name>
+   * --filters Name=DETAILED_STATUS,Values=FAILED`). Lower it to make the deployment fail instead, keeping in
+   * mind that 10 % of fewer than 10 accounts is 0.
+   * @default 100
    */
   readonly failureTolerancePercentage?: number;
+
+  /**
+   * How failures affect concurrency. CloudFormation's default, `STRICT_FAILURE_TOLERANCE`, caps the
+   * concurrency at the failure tolerance plus one account.
+   * @default StackSetConcurrencyMode.SOFT_FAILURE_TOLERANCE
+   */
+  readonly concurrencyMode?: StackSetConcurrencyMode;
+
+  /**
+   * Whether the Regions are deployed one after the other or all at once. The member stacks of different
+   * Regions do not depend on each other.
+   * @default StackSetRegionConcurrency.PARALLEL
+   */
+  readonly regionConcurrency?: StackSetRegionConcurrency;
 }
 
 /**
@@ -93,12 +149,19 @@ export interface BackupFailureRuleStackSetProps {
  * administrator with `callAs`). Service-managed stack sets never deploy to the management account itself:
  * give it its own `BackupFailureRule` stack if it runs backups.
  *
+ * The rollout deploys every account of every Region at once, and an account where the member stack fails
+ * holds no other back (`concurrencyMode`, `failureTolerancePercentage`). When the `CentralAlarmBus` is in the
+ * same app, synthesis refuses member role names its `forwarderRoleNames` do not admit: feed it
+ * `forwarderRoleNames`.
+ *
  * @example
- * new BackupFailureRuleStackSet(this, 'MemberRules', {
+ * const rollout = new BackupFailureRuleStackSet(this, 'MemberRollout', {
  *   centralBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms',
  *   organizationalUnitIds: ['ou-ab12-cdef3456'],
  *   regions: ['eu-west-1', 'eu-central-1'],
+ *   forwarderRoleNamePrefix: 'backup-alarms-forwarder',
  * });
+ * // The central bus's forwarderRoleNames: rollout.forwarderRoleNames
  */
 export class BackupFailureRuleStackSet extends Construct {
   /** The stack set. */
@@ -130,6 +193,7 @@ export class BackupFailureRuleStackSet extends Construct {
     if (Token.isUnresolved(props.centralBusArn)) {
       throw new Error(`${owner}: centralBusArn must be a literal ARN: it is written into the member template, which cannot refer to this stack`);
     }
+    checkMemberRouting(owner, props.centralBusArn, props.regions);
     const ruleProps = props.ruleProps ?? {};
     const prefix = props.forwarderRoleNamePrefix ?? 'cdk-backup-alarms-forwarder';
     // IAM role names have at most 64 characters: the prefix, '-', the Region (up to 15) and, for the tamper
@@ -138,12 +202,20 @@ export class BackupFailureRuleStackSet extends Construct {
     if (!Token.isUnresolved(prefix) && (!/^[\w+=,.@-]+$/.test(prefix) || prefix.length > maxPrefix)) {
       throw new Error(`${owner}: forwarderRoleNamePrefix must be 1 to ${maxPrefix} of letters, digits and +=,.@_- (the Region${props.tamperRule ? ' and -tamper are' : ' is'} appended), got '${prefix}'`);
     }
-    const max = props.maxConcurrentPercentage ?? 25;
-    const tolerance = props.failureTolerancePercentage ?? 10;
+    const max = props.maxConcurrentPercentage ?? 100;
+    const tolerance = props.failureTolerancePercentage ?? 100;
     for (const [name, value] of [['maxConcurrentPercentage', max], ['failureTolerancePercentage', tolerance]] as const) {
       if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0 || value > 100 || (name === 'maxConcurrentPercentage' && value < 1))) {
         throw new Error(`${owner}: ${name} must be a whole percentage (${name === 'maxConcurrentPercentage' ? 1 : 0} to 100), got ${value}`);
       }
+    }
+    const concurrencyMode = props.concurrencyMode ?? StackSetConcurrencyMode.SOFT_FAILURE_TOLERANCE;
+    if (!Object.values(StackSetConcurrencyMode).includes(concurrencyMode)) {
+      throw new Error(`${owner}: concurrencyMode is '${concurrencyMode}', expected one of ${Object.values(StackSetConcurrencyMode).join(', ')}`);
+    }
+    const regionConcurrency = props.regionConcurrency ?? StackSetRegionConcurrency.PARALLEL;
+    if (!Object.values(StackSetRegionConcurrency).includes(regionConcurrency)) {
+      throw new Error(`${owner}: regionConcurrency is '${regionConcurrency}', expected one of ${Object.values(StackSetRegionConcurrency).join(', ')}`);
     }
 
     this.templateBody = memberTemplate(props.centralBusArn, { forwardCompletions: true, ...ruleProps }, prefix, props.tamperRule);
@@ -151,6 +223,8 @@ export class BackupFailureRuleStackSet extends Construct {
       throw new Error(`${owner}: the member template is ${Buffer.byteLength(this.templateBody)} bytes, over CloudFormation's ${MAX_TEMPLATE_BODY}-byte TemplateBody limit`);
     }
     this.forwarderRoleNames = props.regions.flatMap((r) => [`${prefix}-${r}`, ...(props.tamperRule ? [`${prefix}-tamper-${r}`] : [])]);
+    // The members are accounts of the OUs, unknown here: checked as senders from other accounts.
+    checkAdmission(this, { owner, centralBusArn: props.centralBusArn, roleNames: this.forwarderRoleNames });
 
     this.stackSet = new CfnStackSet(this, 'StackSet', {
       stackSetName: props.stackSetName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
@@ -160,10 +234,13 @@ export class BackupFailureRuleStackSet extends Construct {
       callAs: props.callAs ?? StackSetCaller.SELF,
       capabilities: ['CAPABILITY_NAMED_IAM'],
       managedExecution: { Active: true },
+      // StackSet operation options (CloudFormation user guide). They govern creates, updates and deletions
+      // of the instances; accounts that join an OU later are deployed by auto-deployment, which ignores them.
       operationPreferences: {
+        concurrencyMode,
         maxConcurrentPercentage: max,
         failureTolerancePercentage: tolerance,
-        regionConcurrencyType: 'PARALLEL',
+        regionConcurrencyType: regionConcurrency,
       },
       stackInstancesGroup: [{
         deploymentTargets: { organizationalUnitIds: props.organizationalUnitIds },
@@ -171,6 +248,27 @@ export class BackupFailureRuleStackSet extends Construct {
       }],
       templateBody: this.templateBody,
     });
+  }
+}
+
+/**
+ * The member template is environment-agnostic, so its rule cannot check where it forwards to; the stack set
+ * knows its Regions. EventBridge routes events within a partition only, and not between China Regions.
+ */
+function checkMemberRouting(owner: string, centralBusArn: string, regions: string[]): void {
+  const bus = EVENT_BUS_ARN.exec(centralBusArn);
+  if (bus === null) return; // the member rule refuses a malformed ARN with its own message
+  const [, busPartition, busRegion] = bus;
+  for (const region of regions.filter((r) => !Token.isUnresolved(r))) {
+    const partition = partitionOfRegion(region);
+    if (partition !== busPartition) {
+      throw new Error(`${owner}: regions contains '${region}' (partition ${partition}), but centralBusArn '${centralBusArn}' is in partition `
+        + `${busPartition}; EventBridge cannot send events across partitions. Deploy a stack set per partition, each with a central bus of its partition.`);
+    }
+    if (NO_CROSS_REGION_PARTITIONS.includes(partition) && region !== busRegion) {
+      throw new Error(`${owner}: regions contains '${region}', but centralBusArn '${centralBusArn}' is in ${busRegion}; EventBridge in the `
+        + `${partition} partition cannot send events to a bus in another Region. Deploy a central bus and a stack set per Region there.`);
+    }
   }
 }
 

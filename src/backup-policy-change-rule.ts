@@ -44,8 +44,10 @@ export interface BackupPolicyChangeRuleProps extends CentralBusForwardingOptions
  * logging management events: deploy this in a us-east-1 stack of the account that makes the calls.
  *
  * @example
- * new BackupPolicyChangeRule(this, 'PolicyChanges', {
+ * new BackupPolicyChangeRule(this, 'BackupPolicyChanges', {
  *   centralBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms',
+ *   // A name the central bus admits (CentralAlarmBus prop forwarderRoleNames).
+ *   forwarderRoleName: 'backup-alarms-forwarder-policies',
  * });
  */
 export class BackupPolicyChangeRule extends CentralBusForwardingRule {

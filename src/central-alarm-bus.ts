@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
 import { createEncryptedTopic } from './private/alarm-topic';
+import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { emailConsoleHost, jobFailureMessage, tamperCallMessage, tamperStateMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
@@ -222,6 +223,7 @@ export class CentralAlarmBus extends Construct {
     // This account's own rules need no bus policy; other accounts only what the props admit.
     const policy = busPolicyStatement(owner, this.eventBus, props);
     if (policy !== undefined) this.eventBus.addToResourcePolicy(policy);
+    registerCentralBus(this, this.eventBus, props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const busRules = `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`;

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,6 +33,15 @@ export interface CentralBusDeliveryOptions {
    * @default true
    */
   readonly createDeadLetterAlarm?: boolean;
+
+  /**
+   * What happens to the created dead-letter queue when the stack is deleted (or the queue is removed from
+   * it). The queue holds alarms that could not be delivered, for 14 days: by default it is kept, with what
+   * it holds, and its generated name never blocks the next deployment. `RemovalPolicy.DESTROY` deletes it
+   * with the stack. Ignored when you bring the queue (`deadLetterQueue`).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**

@@ -4,7 +4,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller } from '../src';
+import {
+  BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller, StackSetConcurrencyMode, StackSetRegionConcurrency,
+} from '../src';
 import { expectAwsSolutionsClean } from './support/assertions';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
@@ -25,7 +27,6 @@ test('a service-managed stack set with auto-deployment to the OUs and Regions', 
     AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
     CallAs: 'DELEGATED_ADMIN',
     Capabilities: ['CAPABILITY_NAMED_IAM'],
-    OperationPreferences: { MaxConcurrentPercentage: 25, FailureTolerancePercentage: 10, RegionConcurrencyType: 'PARALLEL' },
     StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456'] }, Regions: ['eu-west-1', 'eu-central-1'] }],
   });
   expect(set.forwarderRoleNames).toEqual(['cdk-backup-alarms-forwarder-eu-west-1', 'cdk-backup-alarms-forwarder-eu-central-1']);
@@ -46,7 +47,38 @@ test('the member template is the BackupFailureRule, bootstrap-free, Region-suffi
   t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
 });
 
+// CloudFormation user guide, "StackSet operation options"
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stackset-ops-options), and the
+// template reference, "AWS::CloudFormation::StackSet OperationPreferences"
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html):
+// under STRICT_FAILURE_TOLERANCE, CloudFormation's default, the actual concurrency is at most the failure tolerance
+// plus one, and percentages round down, so 10 % of fewer than 10 accounts tolerates none: the old defaults (25 %
+// concurrent, 10 % tolerance, strict) went one account at a time and stopped a Region at the first failed account.
+// SOFT_FAILURE_TOLERANCE runs at maxConcurrentPercentage whatever fails.
+test.each<[string, Partial<BackupFailureRuleStackSetProps>, object]>([
+  ['defaults: every account of a Region at once, failures never hold the others back, Regions in parallel', {},
+    { ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE', MaxConcurrentPercentage: 100, FailureTolerancePercentage: 100, RegionConcurrencyType: 'PARALLEL' }],
+  ['CloudFormation\'s strict mode, one Region after the other, on request',
+    {
+      concurrencyMode: StackSetConcurrencyMode.STRICT_FAILURE_TOLERANCE,
+      regionConcurrency: StackSetRegionConcurrency.SEQUENTIAL,
+      maxConcurrentPercentage: 20,
+      failureTolerancePercentage: 0,
+    },
+    { ConcurrencyMode: 'STRICT_FAILURE_TOLERANCE', MaxConcurrentPercentage: 20, FailureTolerancePercentage: 0, RegionConcurrencyType: 'SEQUENTIAL' }],
+])('operation preferences: %s', (_name, props, expected) => {
+  synth(props).template.hasResourceProperties('AWS::CloudFormation::StackSet', { OperationPreferences: expected });
+});
+
 test.each<[string, Partial<BackupFailureRuleStackSetProps>, RegExp]>([
+  ['bad concurrency mode', { concurrencyMode: 'FAST' as StackSetConcurrencyMode }, /concurrencyMode is 'FAST', expected one of STRICT_FAILURE_TOLERANCE, SOFT_FAILURE_TOLERANCE/],
+  ['bad Region concurrency', { regionConcurrency: 'ALL' as StackSetRegionConcurrency }, /regionConcurrency is 'ALL', expected one of SEQUENTIAL, PARALLEL/],
+  // EventBridge routes events within a partition, and not between China Regions (see test/backup-failure-rule.test.ts).
+  ['a Region of another partition', { regions: ['eu-west-1', 'us-gov-west-1'] },
+    /regions contains 'us-gov-west-1' \(partition aws-us-gov\), but centralBusArn 'arn:aws:events:eu-west-1:111111111111:event-bus\/backup-alarms' is in partition aws/],
+  ['a China Region other than the bus\'s', { centralBusArn: 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/backup-alarms', regions: ['cn-north-1', 'cn-northwest-1'] },
+    /regions contains 'cn-northwest-1', but centralBusArn .* is in cn-north-1; EventBridge in the aws-cn partition cannot send events to a bus in another Region/],
+  ['tolerance over 100', { failureTolerancePercentage: 101 }, /failureTolerancePercentage must be a whole percentage \(0 to 100\), got 101/],
   ['no OUs', { organizationalUnitIds: [] }, /organizationalUnitIds is empty/],
   ['bad OU', { organizationalUnitIds: ['Production'] }, /organizationalUnitIds contains 'Production'/],
   ['no Regions', { regions: [] }, /regions is empty/],

@@ -1,10 +1,10 @@
-import { App, Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BackupFailureRule, BackupFailureRuleProps, BackupJobKind, BackupJobState } from '../src';
+import { BackupFailureRule, BackupFailureRuleProps, BackupFailureRuleStackSet, BackupJobKind, BackupJobState, CentralAlarmBus } from '../src';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 
@@ -221,8 +221,37 @@ describe('BackupFailureRule refuses bad props', () => {
       { account: '222222222222', region: 'cn-northwest-1' })).not.toThrow();
   });
 
-  test('no forwarding across partitions', () => {
-    expect(() => synth({}, { account: '222222222222', region: 'cn-north-1' })).toThrow(/partition aws but this stack is in aws-cn/);
+  // EventBridge routes events between Regions of one partition only (AWS Compute Blog, "Expanding cross-Region
+  // event routing with Amazon EventBridge"; EventBridge user guide, "Sending and receiving events between AWS
+  // Regions", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html). The partition
+  // comes from the stack's Region, with or without @aws-cdk/core:enablePartitionLiterals (a bare App has no
+  // flags: Stack.partition is then a token, and the check used to pass a GovCloud bus from eu-west-1).
+  describe.each<[string, { [key: string]: boolean }]>([
+    ['a bare App (no feature flags)', {}],
+    ['an App with @aws-cdk/core:enablePartitionLiterals', { '@aws-cdk/core:enablePartitionLiterals': true }],
+  ])('partitions, in %s', (_app, context) => {
+    const build = (region: string, centralBusArn: string) => () => {
+      const stack = new Stack(new App({ context }), 'Member', { env: { account: '222222222222', region } });
+      new BackupFailureRule(stack, 'Failures', { centralBusArn });
+    };
+    test.each<[string, string, RegExp | undefined]>([
+      ['eu-west-1', 'arn:aws-us-gov:events:us-gov-west-1:111111111111:event-bus/central',
+        /centralBusArn 'arn:aws-us-gov:events:us-gov-west-1:111111111111:event-bus\/central' is in partition aws-us-gov but this stack \(eu-west-1\) is in aws; EventBridge cannot send events across partitions\. Deploy a central bus in the aws partition and give it as centralBusArn/],
+      ['eu-west-1', 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/central', /is in partition aws-cn but this stack \(eu-west-1\) is in aws;/],
+      ['cn-north-1', CENTRAL, /is in partition aws but this stack \(cn-north-1\) is in aws-cn;/],
+      ['us-gov-west-1', 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/central', /partition aws-cn but this stack \(us-gov-west-1\) is in aws-us-gov/],
+      ['us-iso-east-1', CENTRAL, /partition aws but this stack \(us-iso-east-1\) is in aws-iso;/],
+      ['us-isob-east-1', CENTRAL, /partition aws but this stack \(us-isob-east-1\) is in aws-iso-b;/],
+      ['eu-isoe-west-1', CENTRAL, /partition aws but this stack \(eu-isoe-west-1\) is in aws-iso-e;/],
+      ['cn-northwest-1', 'arn:aws-cn:events:cn-north-1:111111111111:event-bus/central',
+        /aws-cn partition cannot send events to a bus in another Region\. Deploy a central bus in cn-northwest-1 and give it as centralBusArn/],
+      ['cn-northwest-1', 'arn:aws-cn:events:cn-northwest-1:111111111111:event-bus/central', undefined],
+      ['us-gov-east-1', 'arn:aws-us-gov:events:us-gov-west-1:111111111111:event-bus/central', undefined],
+      ['us-east-2', CENTRAL, undefined],
+    ])('stack in %s, bus %s', (region, arn, message) => {
+      if (message === undefined) expect(build(region, arn)).not.toThrow();
+      else expect(build(region, arn)).toThrow(message);
+    });
   });
 
   test('a pattern over EventBridge\'s default 2048-character quota warns', () => {
@@ -249,4 +278,66 @@ test('cdk-nag AwsSolutions passes with no unexplained suppression', () => {
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
   expect(errors.map((e) => e.entry.data)).toEqual([]);
   expect(warnings.map((e) => e.entry.data)).toEqual([]);
+});
+
+describe('the central bus as a construct of another stack', () => {
+  // Without a literal name, aws-cdk-lib refuses the reference late, with "Cannot use resource '...' in a
+  // cross-environment fashion" (reproduced with aws-cdk-lib 2.193): the message names neither the prop nor the
+  // fix. A bus of another account or Region is only reachable by its ARN, which only a name makes known.
+  const build = (memberEnv: { account: string; region: string }, eventBusName?: string) => () => {
+    const app = new App();
+    const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const bus = new CentralAlarmBus(central, 'Alarms', { eventBusName, organizationId: 'o-a1b2c3d4e5', emailAddresses: ['team@example.com'] });
+    const member = new Stack(app, 'Member', { env: memberEnv });
+    new BackupFailureRule(member, 'Failures', { centralBus: bus.eventBus, forwarderRoleName: 'x' });
+    app.synth();
+    return Template.fromStack(member);
+  };
+  test.each<[string, { account: string; region: string }, string | undefined, RegExp | undefined]>([
+    ['another Region, no name', { account: '111111111111', region: 'eu-central-1' }, undefined,
+      /BackupFailureRule 'Member\/Failures': centralBus is the event bus 'Central\/Alarms\/EventBus' of a stack in 111111111111\/eu-west-1, but this stack is in 111111111111\/eu-central-1.*give the bus a name \(CentralAlarmBus prop eventBusName/],
+    ['another account, no name', { account: '222222222222', region: 'eu-west-1' }, undefined, /centralBus is the event bus .* or pass its ARN as centralBusArn/],
+    ['another Region, named', { account: '111111111111', region: 'eu-central-1' }, 'backup-alarms', undefined],
+    ['another account, named', { account: '222222222222', region: 'eu-west-1' }, 'backup-alarms', undefined],
+    ['same account and Region, no name (a cross-stack export)', { account: '111111111111', region: 'eu-west-1' }, undefined, undefined],
+  ])('%s', (_name, env, eventBusName, message) => {
+    if (message === undefined) expect(build(env, eventBusName)).not.toThrow();
+    else expect(build(env, eventBusName)).toThrow(message);
+  });
+
+  test('a bus construct in China, used from another China Region, is refused by its Region too', () => {
+    const app = new App();
+    const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'cn-north-1' } });
+    const bus = new events.EventBus(central, 'Bus', { eventBusName: 'central' });
+    const member = new Stack(app, 'Member', { env: { account: '111111111111', region: 'cn-northwest-1' } });
+    expect(() => new BackupFailureRule(member, 'Failures', { centralBus: bus })).toThrow(/centralBus 'Central\/Bus' is in cn-north-1 but this stack is in cn-northwest-1.*give it as centralBus/);
+  });
+});
+
+describe('removalPolicy of the created dead-letter queue', () => {
+  // The queue holds alarms that could not be delivered: a stack deletion keeps it unless the user opts in
+  // (CloudFormation user guide, "DeletionPolicy attribute",
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+  test.each<[string, RemovalPolicy | undefined, string]>([
+    ['default', undefined, 'Retain'],
+    ['RETAIN', RemovalPolicy.RETAIN, 'Retain'],
+    ['DESTROY', RemovalPolicy.DESTROY, 'Delete'],
+  ])('%s', (_name, removalPolicy, expected) => {
+    const { template } = synth({ removalPolicy });
+    template.hasResource('AWS::SQS::Queue', { DeletionPolicy: expected, UpdateReplacePolicy: expected });
+  });
+
+  test('the stack set\'s ruleProps set it for every member', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Mgmt', { env: { account: '999999999999', region: 'us-east-1' } });
+    const set = new BackupFailureRuleStackSet(stack, 'Members', {
+      centralBusArn: CENTRAL,
+      organizationalUnitIds: ['ou-ab12-cdef3456'],
+      regions: ['eu-west-1'],
+      tamperRule: {},
+      ruleProps: { removalPolicy: RemovalPolicy.DESTROY },
+    });
+    const queues = Object.values(Template.fromJSON(JSON.parse(set.templateBody)).findResources('AWS::SQS::Queue')) as any[];
+    expect(queues.map((q) => q.DeletionPolicy)).toEqual(['Delete']);
+  });
 });

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -6,15 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CentralBusForwardingOptions } from '../forwarding';
+import { checkAdmission } from './bus-admission';
 import { createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction } from './dead-letter';
 import { allowRulesToSend, deliveryConfig } from './delivery';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { NO_CROSS_REGION_PARTITIONS, partitionOfRegion } from './partition';
 import { checkRetryPolicy, checkRoleName } from './validate';
 import { EVENT_BUS_ARN } from '../shared/names';
-
-
-/** Partitions whose Regions cannot send events to a bus in another Region. */
-const NO_CROSS_REGION_PARTITIONS = ['aws-cn'];
 
 export interface CentralBusTargetProps extends CentralBusForwardingOptions {
   /** The rule to add the target to. */
@@ -42,8 +40,9 @@ export class CentralBusTarget extends Construct {
     const stack = Stack.of(this);
     const centralBus = resolveCentralBus(this, props);
     this.centralBus = centralBus;
+    checkCrossEnvironmentConstruct(stack, props);
     checkNotSelf(stack, props, centralBus);
-    checkRouting(stack, props.owner, centralBus.eventBusArn);
+    checkRouting(stack, props, centralBus);
 
     checkRetryPolicy(props.owner, props.retryAttempts, props.maxEventAge);
     const retryAttempts = props.retryAttempts ?? 185;
@@ -62,7 +61,7 @@ export class CentralBusTarget extends Construct {
       resources: [centralBus.eventBusArn],
     }));
 
-    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this, 'DeadLetterQueue', props.removalPolicy);
     if (props.createDeadLetterAlarm !== false) {
       const alarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
         `${props.owner}: events could not be forwarded to the central bus and wait in the dead-letter queue`);
@@ -73,6 +72,14 @@ export class CentralBusTarget extends Construct {
       }
       this.deadLetterAlarm = alarm;
     }
+
+    checkAdmission(this, {
+      owner: props.owner,
+      centralBus: props.centralBus,
+      centralBusArn: props.centralBusArn,
+      roleNames: [props.forwarderRoleName],
+      account: stack.account,
+    });
 
     const role = this.role;
     const dlq = this.deadLetterQueue;
@@ -124,27 +131,48 @@ function isDefaultBusOf(stack: Stack, busArn: string): boolean {
   return m !== null && m[2] === stack.region && m[3] === stack.account && m[4] === 'default';
 }
 
-function checkRouting(stack: Stack, owner: string, busArn: string) {
-  if (Token.isUnresolved(busArn)) return;
-  const parts = Arn.split(busArn, ArnFormat.SLASH_RESOURCE_NAME);
-  const stackPartition = partitionOf(stack);
-  if (stackPartition && parts.partition !== stackPartition) {
-    throw new Error(`${owner}: the central bus ${busArn} is in partition ${parts.partition} but this stack is in ${stackPartition}; EventBridge cannot send events across partitions`);
-  }
-  if (Token.isUnresolved(stack.region) || parts.region === stack.region) return;
-  const partition = stackPartition ?? parts.partition;
-  if (partition && NO_CROSS_REGION_PARTITIONS.includes(partition)) {
-    throw new Error(`${owner}: the central bus ${busArn} is in ${parts.region} but this stack is in ${stack.region}; `
-      + `EventBridge in the ${partition} partition cannot send events to a bus in another Region. Deploy a central bus in ${stack.region}.`);
-  }
+/**
+ * A bus construct of a stack in another account or Region can only be referred to by its name: aws-cdk-lib
+ * would otherwise fail late with "Cannot use resource ... in a cross-environment fashion", naming neither the
+ * prop nor the fix.
+ */
+function checkCrossEnvironmentConstruct(stack: Stack, props: CentralBusTargetProps) {
+  const bus = props.centralBus;
+  if (bus === undefined) return;
+  const busStack = Stack.of(bus);
+  if (busStack === stack || (bus.env.account === stack.account && bus.env.region === stack.region)) return;
+  const cfn = bus.node.defaultChild;
+  if (!(cfn instanceof events.CfnEventBus) || !Token.isUnresolved(cfn.name)) return;
+  throw new Error(`${props.owner}: centralBus is the event bus '${bus.node.path}' of a stack in ${bus.env.account}/${bus.env.region}, `
+    + `but this stack is in ${stack.account}/${stack.region}, and a bus of another account or Region can only be referred to by name: `
+    + 'give the bus a name (CentralAlarmBus prop eventBusName, or EventBus prop eventBusName), or pass its ARN as centralBusArn');
 }
 
-function partitionOf(stack: Stack): string | undefined {
-  if (!Token.isUnresolved(stack.partition)) return stack.partition;
-  if (Token.isUnresolved(stack.region)) return undefined;
-  if (stack.region.startsWith('cn-')) return 'aws-cn';
-  if (stack.region.startsWith('us-gov-')) return 'aws-us-gov';
+/** Where the central bus is, when synthesis can tell: its partition and Region. */
+function locate(props: CentralBusTargetProps, bus: events.IEventBus): { partition: string; region: string; shown: string } | undefined {
+  if (!Token.isUnresolved(bus.eventBusArn)) {
+    const m = EVENT_BUS_ARN.exec(bus.eventBusArn);
+    if (m !== null) return { partition: m[1], region: m[2], shown: `centralBusArn '${bus.eventBusArn}'` };
+  }
+  if (props.centralBus !== undefined && !Token.isUnresolved(bus.env.region)) {
+    return { partition: partitionOfRegion(bus.env.region), region: bus.env.region, shown: `centralBus '${bus.node.path}'` };
+  }
   return undefined;
+}
+
+function checkRouting(stack: Stack, props: CentralBusTargetProps, bus: events.IEventBus) {
+  const target = locate(props, bus);
+  if (target === undefined || Token.isUnresolved(stack.region)) return;
+  const partition = partitionOfRegion(stack.region);
+  const prop = props.centralBus !== undefined ? 'centralBus' : 'centralBusArn';
+  if (target.partition !== partition) {
+    throw new Error(`${props.owner}: ${target.shown} is in partition ${target.partition} but this stack (${stack.region}) is in ${partition}; `
+      + `EventBridge cannot send events across partitions. Deploy a central bus in the ${partition} partition and give it as ${prop}.`);
+  }
+  if (target.region !== stack.region && NO_CROSS_REGION_PARTITIONS.includes(partition)) {
+    throw new Error(`${props.owner}: ${target.shown} is in ${target.region} but this stack is in ${stack.region}; `
+      + `EventBridge in the ${partition} partition cannot send events to a bus in another Region. Deploy a central bus in ${stack.region} and give it as ${prop}.`);
+  }
 }
 
 function describe(arn: string): string {

@@ -46,17 +46,22 @@ export interface ExampleOptions {
   readonly findings?: Omit<SecurityHubFindingForwarderProps, 'eventBus' | 'alarmTopic' | 'createInsight'>;
 }
 
+/** The role name of the policy-change rule. */
+export const POLICY_FORWARDER_ROLE = `${EXAMPLE.forwarderRoleName}-policies`;
+
 /** The central account: bus, archive, emails, findings. */
 export class CentralStack extends Stack {
   public readonly alarms: CentralAlarmBus;
-  constructor(scope: Construct, id: string, props: StackProps & ExampleOptions) {
+  constructor(scope: Construct, id: string, props: StackProps & ExampleOptions & { readonly forwarderRoleNames?: string[] }) {
     super(scope, id, props);
     this.alarms = new CentralAlarmBus(this, 'BackupAlarms', {
       organizationId: EXAMPLE.organizationId,
       eventBusName: EXAMPLE.busName,
-      forwarderRoleNames: [
+      // Exactly the forwarding roles of the deployment: the stack set's (which the management account's own
+      // rule stacks reuse) and the policy-change rule's. A name missing here fails synthesis.
+      forwarderRoleNames: props.forwarderRoleNames ?? [
         ...EXAMPLE.memberRegions.flatMap((r) => [`${EXAMPLE.forwarderRoleName}-${r}`, `${EXAMPLE.forwarderRoleName}-tamper-${r}`]),
-        `${EXAMPLE.forwarderRoleName}-policies`,
+        POLICY_FORWARDER_ROLE,
       ],
       emailAddresses: [EXAMPLE.email],
       pipelineAlarmEmailAddresses: [EXAMPLE.pipelineEmail],
@@ -96,17 +101,19 @@ export class MemberStack extends Stack {
   }
 }
 
-/** The management account, us-east-1: organization backup policy changes. */
+/** The management account, us-east-1: organization backup policy changes, and the member rollout. */
 export class ManagementStack extends Stack {
+  /** The role names the central bus must admit: the stack set's and the policy-change rule's. */
+  public readonly forwarderRoleNames: string[];
   constructor(scope: Construct, id: string, props: StackProps & { readonly centralBusArn: string }) {
     super(scope, id, props);
     new BackupPolicyChangeRule(this, 'BackupPolicyChanges', {
       centralBusArn: props.centralBusArn,
-      forwarderRoleName: `${EXAMPLE.forwarderRoleName}-policies`,
+      forwarderRoleName: POLICY_FORWARDER_ROLE,
     });
     // The member rule, rolled out by StackSets to every account of both OUs (the central account included)
     // in every Region, now and when accounts join.
-    new BackupFailureRuleStackSet(this, 'MemberRollout', {
+    const rollout = new BackupFailureRuleStackSet(this, 'MemberRollout', {
       centralBusArn: props.centralBusArn,
       organizationalUnitIds: [EXAMPLE.workloadsOu, EXAMPLE.securityOu],
       regions: EXAMPLE.memberRegions,
@@ -114,21 +121,27 @@ export class ManagementStack extends Stack {
       // Deletions, unlocks and silenced notifications, by anyone but the organization's automation.
       tamperRule: { allowedRoleNames: EXAMPLE.automationRoleNames },
     });
+    this.forwarderRoleNames = [...rollout.forwarderRoleNames, POLICY_FORWARDER_ROLE];
   }
 }
 
-/** Builds every stack of the example into an app. */
+/**
+ * Builds every stack of the example into an app (the README's "One deployment" section is this app). The
+ * management stack is built first so that its role names feed the central bus; the central stack is still
+ * the first to deploy (the rules' targets are written-down ARNs, so no stack depends on another).
+ */
 export function buildExample(app: App, options: ExampleOptions = {}): Stack[] {
-  const central = new CentralStack(app, 'BackupAlarmsCentral', {
-    env: { account: EXAMPLE.centralAccount, region: EXAMPLE.centralRegion },
-    ...options,
-  });
   const centralBusArn = `arn:aws:events:${EXAMPLE.centralRegion}:${EXAMPLE.centralAccount}:event-bus/${EXAMPLE.busName}`;
-  const stacks: Stack[] = [central];
-  stacks.push(new ManagementStack(app, 'BackupAlarmsManagement', {
+  const management = new ManagementStack(app, 'BackupAlarmsManagement', {
     env: { account: EXAMPLE.managementAccount, region: 'us-east-1' },
     centralBusArn,
-  }));
+  });
+  const central = new CentralStack(app, 'BackupAlarmsCentral', {
+    env: { account: EXAMPLE.centralAccount, region: EXAMPLE.centralRegion },
+    forwarderRoleNames: management.forwarderRoleNames,
+    ...options,
+  });
+  const stacks: Stack[] = [central, management];
   // The management account's own backups: plain stacks, one per Region (the stack set cannot reach it).
   for (const region of EXAMPLE.memberRegions) {
     stacks.push(new MemberStack(app, `BackupAlarmsManagementRules-${region}`, { env: { account: EXAMPLE.managementAccount, region }, centralBusArn }));
