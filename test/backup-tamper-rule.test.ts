@@ -321,6 +321,12 @@ describe('props', () => {
     member.resourceCountIs('AWS::Events::Rule', 2);
     member.hasResourceProperties('AWS::IAM::Role', { RoleName: { 'Fn::Join': ['', ['cdk-backup-alarms-forwarder-tamper-', { Ref: 'AWS::Region' }]] } });
     expect(set.forwarderRoleNames).toEqual(['cdk-backup-alarms-forwarder-eu-west-1', 'cdk-backup-alarms-forwarder-tamper-eu-west-1']);
+    // CloudFormation's 51,200-byte TemplateBody limit, with every action (19) and 20 allowed role names.
+    const everyAction = new BackupFailureRuleStackSet(stack, 'EveryAction', {
+      centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'],
+      tamperRule: { allowedRoleNames: Array.from({ length: 20 }, (_, i) => `org-backup-automation-${i}`) },
+    });
+    expect(Buffer.byteLength(everyAction.templateBody)).toBeLessThan(51_200);
     expect(() => new BackupFailureRuleStackSet(stack, 'Long', {
       centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'], tamperRule: {}, forwarderRoleNamePrefix: 'x'.repeat(45),
     })).toThrow(/forwarderRoleNamePrefix must be 1 to 41/);
