@@ -323,7 +323,9 @@ describe('props', () => {
     expect(set.forwarderRoleNames).toEqual(['cdk-backup-alarms-forwarder-eu-west-1', 'cdk-backup-alarms-forwarder-tamper-eu-west-1']);
     // CloudFormation's 51,200-byte TemplateBody limit, with every action (19) and 20 allowed role names.
     const everyAction = new BackupFailureRuleStackSet(stack, 'EveryAction', {
-      centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'],
+      centralBusArn: CENTRAL,
+      organizationalUnitIds: ['ou-ab12-cdef3456'],
+      regions: ['eu-west-1'],
       tamperRule: { allowedRoleNames: Array.from({ length: 20 }, (_, i) => `org-backup-automation-${i}`) },
     });
     expect(Buffer.byteLength(everyAction.templateBody)).toBeLessThan(51_200);

@@ -13,8 +13,8 @@ import { ID_PREFIX, productArnOf } from './identity';
 import { BackupEvents } from '../shared/backup-events';
 import { FindingSeverity } from '../shared/findings';
 import {
-  API_CALL_DETAIL_TYPE, BACKUP_EVENT_SOURCE, BackupTamperAction, OPT_IN_KEYS, optOutsOf, REGION_SETTINGS_OPT_IN_ONLY,
-  TAMPER_ACTION_SEVERITY, TAMPER_STATE_CHANGES, TAMPER_STATE_DETAIL_TYPES, TAMPER_STATE_SEVERITY, TamperSeverity,
+  API_CALL_DETAIL_TYPE, BACKUP_EVENT_SOURCE, BackupTamperAction, OPT_IN_KEYS, optOutsOf, REGION_SETTINGS_DIRECTION_UNKNOWN,
+  REGION_SETTINGS_OPT_IN_ONLY, TAMPER_ACTION_SEVERITY, TAMPER_STATE_CHANGES, TAMPER_STATE_DETAIL_TYPES, TAMPER_STATE_SEVERITY, TamperSeverity,
 } from '../shared/tamper';
 
 /** A tamper signal, parsed defensively. */
@@ -100,10 +100,7 @@ export function parseTamperEvent(input: Record<string, any>): TamperEvent {
       eventResources: [],
       optIn,
       optedOut,
-      // Only a request that shows its opt-in map with no false in it opts nothing out; without a map the
-      // direction is unknown, and that alarms.
-      severity: name === BackupTamperAction.UPDATE_REGION_SETTINGS && optedOut !== undefined && optedOut.length === 0
-        ? REGION_SETTINGS_OPT_IN_ONLY : severity,
+      severity: name === BackupTamperAction.UPDATE_REGION_SETTINGS ? regionSettingsSeverity(optedOut, severity) : severity,
     };
   }
   const severity = Object.prototype.hasOwnProperty.call(TAMPER_STATE_SEVERITY, detailType) ? TAMPER_STATE_SEVERITY[detailType] : undefined;
@@ -129,6 +126,15 @@ export function parseTamperEvent(input: Record<string, any>): TamperEvent {
     optedOut: optOutsOf(detail),
     severity,
   };
+}
+
+/**
+ * An `UpdateRegionSettings` request alarms when it opts a type out, and when it shows no opt-in map (the
+ * direction is unknown); one that shows its map with no false in it opts nothing out and is informational.
+ */
+function regionSettingsSeverity(optedOut: string[] | undefined, optOut: TamperSeverity): TamperSeverity {
+  if (optedOut === undefined) return REGION_SETTINGS_DIRECTION_UNKNOWN;
+  return optedOut.length === 0 ? REGION_SETTINGS_OPT_IN_ONLY : optOut;
 }
 
 /** The opt-in map of a request or a state change (either casing of its key), as JSON. */

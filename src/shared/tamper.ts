@@ -122,8 +122,8 @@ export const TAMPER_ACTION_SEVERITY: { readonly [action in BackupTamperAction]: 
   [BackupTamperAction.DISASSOCIATE_BACKUP_VAULT_MPA_APPROVAL_TEAM]: critical('a vault lost its multi-party approval: one person can now act alone', false),
   // Not CRITICAL: nothing is deleted or unlocked yet, but a lock still in its grace time may now be weaker.
   [BackupTamperAction.PUT_BACKUP_VAULT_LOCK_CONFIGURATION]: high('a vault lock was set or changed: before its grace time ends it may have been loosened'),
-  // HIGH when the request opts a type out (tag- and wildcard-based assignments stop backing it up); see
-  // REGION_SETTINGS_OPT_IN_ONLY for a request that opts nothing out.
+  // HIGH when the request opts a type out (tag-based assignments stop backing it up); see
+  // REGION_SETTINGS_OPT_IN_ONLY and REGION_SETTINGS_DIRECTION_UNKNOWN for the other requests.
   [BackupTamperAction.UPDATE_REGION_SETTINGS]: high('a resource type was opted out of AWS Backup in this Region: resources assigned by tags are no longer backed up'),
   [BackupTamperAction.UPDATE_GLOBAL_SETTINGS]: high('global AWS Backup settings changed: cross-account copies or multi-party approval may be off'),
   // Evidence, not data: the backups are intact, but the reports that would show them missing stop.
@@ -139,6 +139,9 @@ export const REGION_SETTINGS_OPT_IN_ONLY: TamperSeverity = {
   why: 'the request opts no resource type out of AWS Backup',
   destroysData: false,
 };
+
+/** The severity of an `UpdateRegionSettings` request that shows no opt-in map: the direction is unknown, so it alarms. */
+export const REGION_SETTINGS_DIRECTION_UNKNOWN: TamperSeverity = high('the request does not show its resource-type opt-in map: a resource type may have been opted out');
 
 /**
  * The request key of `UpdateRegionSettings`' opt-in map, in both casings: the API takes

@@ -86,6 +86,7 @@ describe('UpdateRegionSettings: the finding tells opt-outs from opt-ins', () => 
     expect(f.ProductFields!['cdk-backup-alarms/OptedOutResourceTypes']).toBe(optedOut);
     if (optedOut !== undefined) expect(f.Description).toContain(`Opted out of AWS Backup by this request: ${optedOut}.`);
     if (label === 'INFORMATIONAL') expect(f.Description).toContain('the request opts no resource type out of AWS Backup');
+    if (optedOut === undefined && label === 'HIGH') expect(f.Description).toContain('the request does not show its resource-type opt-in map');
   });
 
   test('the requested map is in the finding, whichever casing carried it', () => {
