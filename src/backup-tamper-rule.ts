@@ -60,10 +60,12 @@ export interface BackupTamperRuleProps extends BackupTamperRuleOptions, CentralB
 /**
  * Catches what ransomware operators and careless administrators do to backups first, in one account and
  * Region, and forwards it to the central bus: recovery points, vaults, plans and selections deleted, vault
- * locks removed, vault access policies and notifications deleted or replaced, lifecycles shortened, legal
- * holds cancelled, multi-party approval removed (CloudTrail API calls of `backup.amazonaws.com`, with the
- * caller, source IP and user agent), and AWS Backup's own state changes that mean lost protection (vault
- * deleted, plan deleted, Region opt-in preferences changed).
+ * locks removed, set or loosened, vault access policies and notifications deleted or replaced, lifecycles
+ * shortened, legal holds cancelled, multi-party approval removed, resource types opted out of the Region,
+ * global settings changed, Backup Audit Manager frameworks and report plans deleted, running backup jobs
+ * stopped (CloudTrail API calls of `backup.amazonaws.com`, with the caller, source IP and user agent, refused
+ * attempts included), and AWS Backup's own state changes that mean lost protection (vault deleted, plan
+ * deleted, Region opt-in preferences changed).
  *
  * Deploy it beside `BackupFailureRule` in every account (the central one included) and every Region.
  *

@@ -6,13 +6,13 @@
  */
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { BackupFailureRuleStackSet, BackupTamperAction, BackupTamperRule, BackupTamperRuleProps, TamperSignals } from '../src';
 import { buildExample, CentralStack } from './example/deployment';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
 import { expectAwsSolutionsClean, expectForwardingContract } from './support/assertions';
 import { renderInputTransformer } from './support/render-input';
-import { apiCall, Caller, stateChanges } from './support/tamper-events';
+import { apiCall, Caller, optInRequest, stateChanges } from './support/tamper-events';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 const ACTIONS = Object.values(BackupTamperAction);
@@ -30,12 +30,18 @@ test('every action is an operation of the AWS Backup API (checked against the AW
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('@aws-sdk/client-backup') as Record<string, unknown>;
   for (const action of ACTIONS) expect([action, typeof sdk[`${action}Command`]]).toEqual([action, 'function']);
-  expect(ACTIONS).toHaveLength(13);
+  // Issue 19: UpdateRegionSettings (opt-outs), the vault lock, global settings, Backup Audit Manager's evidence
+  // and stopped jobs were not watched; UpdateBackupPlan stays out (a pattern cannot tell a shorter retention).
+  expect(ACTIONS).toEqual(expect.arrayContaining([
+    'UpdateRegionSettings', 'PutBackupVaultLockConfiguration', 'UpdateGlobalSettings', 'DeleteReportPlan', 'DeleteFramework', 'StopBackupJob',
+  ]));
+  expect(ACTIONS).not.toContain('UpdateBackupPlan');
+  expect(ACTIONS).toHaveLength(19);
 });
 
 describe('the pattern, with event-ruler', () => {
   const calls: Record<string, unknown> = {};
-  const callers: Caller[] = ['role', 'user', 'root', 'allowed-role', 'backup-lifecycle', 'backup-on-behalf', 'aws-service', 'cloudformation'];
+  const callers: Caller[] = ['role', 'user', 'root', 'allowed-role', 'backup-lifecycle', 'backup-linked-role', 'backup-on-behalf', 'aws-service', 'cloudformation'];
   for (const action of ACTIONS) for (const caller of callers) calls[`${action}/${caller}`] = apiCall(action, caller);
   calls['StartBackupJob/role'] = apiCall('StartBackupJob', 'role');
   const states = stateChanges();
@@ -57,7 +63,7 @@ describe('the pattern, with event-ruler', () => {
 
   test('allow-listed roles, AWS Backup\'s own lifecycle deletions and AWS services never match', () => {
     for (const action of ACTIONS) {
-      for (const caller of ['allowed-role', 'backup-lifecycle', 'backup-on-behalf', 'aws-service']) {
+      for (const caller of ['allowed-role', 'backup-lifecycle', 'backup-linked-role', 'backup-on-behalf', 'aws-service']) {
         expect([`${action}/${caller}`, m.defaults[`${action}/${caller}`]]).toEqual([`${action}/${caller}`, false]);
       }
     }
@@ -77,6 +83,140 @@ describe('the pattern, with event-ruler', () => {
     // Without an allow-list, the automation role alarms like anyone else.
     expect(matched('deletesOnly').filter((e) => e.includes('/')))
       .toEqual(['DeleteRecoveryPoint/allowed-role', 'DeleteRecoveryPoint/cloudformation', 'DeleteRecoveryPoint/role', 'DeleteRecoveryPoint/root', 'DeleteRecoveryPoint/user']);
+  });
+});
+
+/**
+ * What keeps the rule quiet, each exemption guarded on its own: removing any one of them from
+ * memberTamperPattern fails a test here (checked by removing each in src/private/patterns.ts). Every guard
+ * event is held back by exactly one exemption, which the mutants below prove: a guard that two exemptions
+ * covered would pass with either removed.
+ * - AWS Backup's service-linked role: "Using roles to back up and copy" (AWS Backup developer guide,
+ *   https://docs.aws.amazon.com/aws-backup/latest/devguide/using-service-linked-roles-AWSServiceRoleForBackup.html):
+ *   only AWS Backup can assume it, so its name alone exempts it.
+ * - `invokedBy` and `sessionContext.sessionIssuer`: "CloudTrail userIdentity element" (CloudTrail user guide,
+ *   https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+ */
+describe('what keeps the rule quiet, with event-ruler', () => {
+  const allowed = ['backup-automation'];
+  const real = patternOf({ allowedRoleNames: allowed });
+  /** The pattern with one exemption edited out of its caller condition. */
+  const without = (edit: (userIdentity: any) => void) => {
+    const copy = JSON.parse(JSON.stringify(real));
+    const found: any[] = [];
+    const walk = (node: any) => {
+      if (node === null || typeof node !== 'object') return;
+      if (node.userIdentity !== undefined) found.push(node.userIdentity);
+      Object.values(node).forEach(walk);
+    };
+    walk(copy);
+    expect(found).toHaveLength(1);
+    edit(found[0]);
+    return copy;
+  };
+  const dropFromIssuer = (name: string) => (u: any) => {
+    const issuer = u.$or.find((c: any) => c.sessionContext !== undefined).sessionContext.sessionIssuer;
+    const rest = (issuer.userName[0]['anything-but'] as string[]).filter((n) => n !== name);
+    // EventBridge refuses an empty anything-but: a name no role has stands for "no exemption".
+    issuer.userName[0]['anything-but'] = rest.length > 0 ? rest : ['no-such-role'];
+  };
+  const m = matchMatrix({
+    real,
+    withoutLinkedRole: without(dropFromIssuer('AWSServiceRoleForBackup')),
+    withoutInvokedBy: without((u) => { delete u.invokedBy; }),
+    withoutAllowList: without(dropFromIssuer('backup-automation')),
+  }, {
+    'lifecycle': apiCall('DeleteRecoveryPoint', 'backup-lifecycle'),
+    'linked-role': apiCall('DeleteRecoveryPoint', 'backup-linked-role'),
+    'on-behalf': apiCall('DeleteRecoveryPoint', 'backup-on-behalf'),
+    'allowed': apiCall('DeleteRecoveryPoint', 'allowed-role'),
+    'person': apiCall('DeleteRecoveryPoint', 'role'),
+  });
+  const MUTANTS = ['withoutLinkedRole', 'withoutInvokedBy', 'withoutAllowList'];
+
+  test.each([
+    ['linked-role', 'withoutLinkedRole', 'AWS Backup\'s service-linked role, by its name'],
+    ['on-behalf', 'withoutInvokedBy', 'AWS Backup acting with the customer\'s role (invokedBy backup.amazonaws.com)'],
+    ['allowed', 'withoutAllowList', 'an allowed role'],
+  ])('%s: quiet, and only %s would let it through (%s)', (event, mutant) => {
+    expect(m.real[event]).toBe(false);
+    for (const other of MUTANTS) expect([other, m[other][event]]).toEqual([other, other === mutant]);
+  });
+
+  test('a lifecycle DeleteRecoveryPoint as CloudTrail records it (service-linked role, invokedBy backup.amazonaws.com) is quiet, with either of its exemptions gone', () => {
+    expect(m.real.lifecycle).toBe(false);
+    expect(m.withoutLinkedRole.lifecycle).toBe(false);
+    expect(m.withoutInvokedBy.lifecycle).toBe(false);
+  });
+
+  test('a person\'s DeleteRecoveryPoint alarms under every variant', () => {
+    for (const row of ['real', ...MUTANTS]) expect([row, m[row].person]).toEqual([row, true]);
+  });
+});
+
+/**
+ * UpdateRegionSettings ("UpdateRegionSettings", AWS Backup API reference,
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html): the request's
+ * ResourceTypeOptInPreference maps resource types to booleans, false = opted out. A pattern cannot test
+ * every value of a map whose keys it does not know (EventBridge matches named fields only: "Event pattern
+ * syntax", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern.html), and enumerating
+ * AWS Backup's resource types in both casings of the key does not fit EventBridge's default 2048 characters
+ * (measured: 2270 with no allowed role) and would miss every type AWS adds. So every call is forwarded, and
+ * the finding tells opt-outs from opt-ins (test/runtime/tamper.test.ts). Refused calls are forwarded too.
+ */
+describe('UpdateRegionSettings and refused calls, with event-ruler', () => {
+  const m = matchMatrix({
+    apiOnly: patternOf({ signals: TamperSignals.API_CALLS }),
+    apiAllowed: patternOf({ signals: TamperSignals.API_CALLS, allowedRoleNames: ['backup-automation'] }),
+  }, {
+    'opt-out': optInRequest({ EBS: false, EC2: true }),
+    'opt-out-api-casing': optInRequest({ EBS: false }, 'ResourceTypeOptInPreference'),
+    'opt-out-new-type': optInRequest({ SomeFutureType: false }),
+    'opt-in-only': optInRequest({ Aurora: true }),
+    'opt-out-by-allowed-role': optInRequest({ EBS: false }, 'resourceTypeOptInPreference', 'allowed-role'),
+    'opt-out-by-aws-backup': optInRequest({ EBS: false }, 'resourceTypeOptInPreference', 'backup-lifecycle'),
+    'refused-delete': apiCall('DeleteRecoveryPoint', 'role', { errorCode: 'AccessDeniedException', errorMessage: 'not authorized' }),
+    'refused-lock-removal': apiCall('DeleteBackupVaultLockConfiguration', 'user', { errorCode: 'InvalidRequestException' }),
+  });
+
+  test.each(['opt-out', 'opt-out-api-casing', 'opt-out-new-type'])('%s: forwarded with signals API_CALLS, and it names its caller', (event) => {
+    expect(m.apiOnly[event]).toBe(true);
+    expect(m.apiAllowed[event]).toBe(true);
+  });
+
+  test('an opt-in-only request is forwarded too: the pattern cannot tell it apart; its finding is INFORMATIONAL', () => {
+    expect(m.apiOnly['opt-in-only']).toBe(true);
+  });
+
+  test('allowedRoleNames and AWS Backup\'s own exemptions apply to UpdateRegionSettings', () => {
+    expect(m.apiOnly['opt-out-by-allowed-role']).toBe(true);
+    expect(m.apiAllowed['opt-out-by-allowed-role']).toBe(false);
+    expect(m.apiOnly['opt-out-by-aws-backup']).toBe(false);
+  });
+
+  test('a refused call (errorCode set) is forwarded: an AccessDenied on a locked vault is what an attempt looks like', () => {
+    expect(m.apiOnly['refused-delete']).toBe(true);
+    expect(m.apiOnly['refused-lock-removal']).toBe(true);
+  });
+});
+
+/** "Amazon EventBridge quotas" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html): event pattern size 2048 characters by default. */
+describe('pattern size', () => {
+  const warnings = (props: Partial<BackupTamperRuleProps>) =>
+    Annotations.fromStack(synth(props).stack).findWarning('*', Match.stringLikeRegexp('tamper-pattern-size|quota of 2048'));
+  const roles = (n: number) => Array.from({ length: n }, (_, i) => `org-backup-automation-${String(i).padStart(2, '0')}`);
+
+  test.each([1, 10, 20])('every action and %i allowed role names of 24 characters fit the default quota: no warning', (n) => {
+    expect(JSON.stringify(patternOf({ allowedRoleNames: roles(n) })).length).toBeLessThanOrEqual(2048);
+    expect(warnings({ allowedRoleNames: roles(n) })).toEqual([]);
+  });
+
+  test('the default pattern leaves room: under 1300 characters with every action', () => {
+    expect(JSON.stringify(patternOf()).length).toBeLessThan(1300);
+  });
+
+  test('too many allowed role names warn, naming the count', () => {
+    expect(warnings({ allowedRoleNames: roles(40) })).toHaveLength(1);
   });
 });
 
@@ -134,6 +274,26 @@ describe('end to end on the example deployment', () => {
     expect(text).toContain('Recovery point: arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0');
     expect(text).toContain('Role: arn:aws:iam::222222222222:role/ops-admin');
   });
+
+  test.each([
+    ['resourceTypeOptInPreference', '{"EBS":false,"EC2":true}'],
+    ['ResourceTypeOptInPreference', '{"EBS":false,"EC2":true}'],
+  ])('the UpdateRegionSettings email shows the requested opt-in map under %s', (key, shown) => {
+    const id = Object.keys(notifications).find((k) => k.startsWith('BackupAlarmsTamperCalls'))!;
+    const text = renderInputTransformer(notifications[id].Properties.Targets[0].InputTransformer, optInRequest({ EBS: false, EC2: true }, key));
+    expect(text).toContain(`Resource type opt-in requested (false = no longer backed up): ${shown}\n`);
+  });
+
+  test.each<[string, string]>([
+    ['PutBackupVaultLockConfiguration', 'Vault lock requested (minimum / maximum retention days, changeable for days): 1 / 7 / 3'],
+    ['UpdateGlobalSettings', 'Global settings requested: {"isCrossAccountBackupEnabled":"false"}'],
+    ['DeleteReportPlan', 'Report plan: daily_backup_jobs'],
+    ['DeleteFramework', 'Audit framework: prod_controls'],
+    ['StopBackupJob', 'Backup job: B1234567-89AB-CDEF-0123-456789ABCDEF'],
+  ])('the %s email names what it changed', (action, line) => {
+    const id = Object.keys(notifications).find((k) => k.startsWith('BackupAlarmsTamperCalls'))!;
+    expect(renderInputTransformer(notifications[id].Properties.Targets[0].InputTransformer, signals[action]).split('\n')).toContain(line);
+  });
 });
 
 describe('props', () => {
@@ -161,6 +321,14 @@ describe('props', () => {
     member.resourceCountIs('AWS::Events::Rule', 2);
     member.hasResourceProperties('AWS::IAM::Role', { RoleName: { 'Fn::Join': ['', ['cdk-backup-alarms-forwarder-tamper-', { Ref: 'AWS::Region' }]] } });
     expect(set.forwarderRoleNames).toEqual(['cdk-backup-alarms-forwarder-eu-west-1', 'cdk-backup-alarms-forwarder-tamper-eu-west-1']);
+    // CloudFormation's 51,200-byte TemplateBody limit, with every action (19) and 20 allowed role names.
+    const everyAction = new BackupFailureRuleStackSet(stack, 'EveryAction', {
+      centralBusArn: CENTRAL,
+      organizationalUnitIds: ['ou-ab12-cdef3456'],
+      regions: ['eu-west-1'],
+      tamperRule: { allowedRoleNames: Array.from({ length: 20 }, (_, i) => `org-backup-automation-${i}`) },
+    });
+    expect(Buffer.byteLength(everyAction.templateBody)).toBeLessThan(51_200);
     expect(() => new BackupFailureRuleStackSet(stack, 'Long', {
       centralBusArn: CENTRAL, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'], tamperRule: {}, forwarderRoleNamePrefix: 'x'.repeat(45),
     })).toThrow(/forwarderRoleNamePrefix must be 1 to 41/);

@@ -111,7 +111,9 @@ export function policyChangeMessage(consoleHost: string): TextTemplate {
 
 /**
  * The email text for a tampering API call (a CloudTrail record of `backup.amazonaws.com`): who did what to
- * which vault, recovery point or plan, from where, when, and whether it failed (an attempt is news too).
+ * which vault, recovery point, plan, report plan, framework or job, from where, when, and whether it failed
+ * (an attempt is news too). `UpdateRegionSettings` shows the requested opt-in map, under either casing of
+ * its key (no published CloudTrail record confirms which): the reader sees which types are `false`.
  */
 export function tamperCallMessage(consoleHost: string): TextTemplate {
   return {
@@ -129,6 +131,15 @@ export function tamperCallMessage(consoleHost: string): TextTemplate {
       plan: '$.detail.requestParameters.backupPlanId',
       selection: '$.detail.requestParameters.selectionId',
       legalHold: '$.detail.requestParameters.legalHoldId',
+      job: '$.detail.requestParameters.backupJobId',
+      reportPlan: '$.detail.requestParameters.reportPlanName',
+      framework: '$.detail.requestParameters.frameworkName',
+      optIn: '$.detail.requestParameters.resourceTypeOptInPreference',
+      optInApiCase: '$.detail.requestParameters.ResourceTypeOptInPreference',
+      globalSettings: '$.detail.requestParameters.globalSettings',
+      lockMin: '$.detail.requestParameters.minRetentionDays',
+      lockMax: '$.detail.requestParameters.maxRetentionDays',
+      lockGrace: '$.detail.requestParameters.changeableForDays',
       errorCode: '$.detail.errorCode',
       eventId: '$.detail.eventID',
     },
@@ -140,6 +151,12 @@ export function tamperCallMessage(consoleHost: string): TextTemplate {
       'Backup plan: <plan>',
       'Selection: <selection>',
       'Legal hold: <legalHold>',
+      'Backup job: <job>',
+      'Report plan: <reportPlan>',
+      'Audit framework: <framework>',
+      'Vault lock requested (minimum / maximum retention days, changeable for days): <lockMin> / <lockMax> / <lockGrace>',
+      'Resource type opt-in requested (false = no longer backed up): <optIn><optInApiCase>',
+      'Global settings requested: <globalSettings>',
       'Caller: <who>',
       'Role: <role>',
       'Source IP: <ip>',

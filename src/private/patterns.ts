@@ -225,30 +225,42 @@ export interface TamperSelection {
 }
 
 /**
- * The calls that do the damage, by anyone but the allowed roles and AWS Backup acting itself (its lifecycle
- * deletions: its service-linked role, `invokedBy` backup.amazonaws.com, or type AWSService),
- * and AWS Backup's state changes that mean lost protection. A call's caller is `userIdentity`: an assumed
- * role is named by `sessionContext.sessionIssuer.userName`; other callers (IAM users, the root user) have no
- * session issuer, hence two branches. Everything else of the CloudTrail record (source IP, user agent,
- * request) travels with the event.
+ * The calls that do the damage, by anyone but the allowed roles and AWS Backup acting itself, and AWS
+ * Backup's state changes that mean lost protection. Three exemptions keep the rule quiet, each guarded by a
+ * test of its own in test/backup-tamper-rule.test.ts:
+ * - AWS Backup's service-linked role, by name (its lifecycle deletions, thousands a day): only AWS Backup can
+ *   assume a service-linked role, so the name alone is enough, whether or not the record says `invokedBy`;
+ * - any call AWS Backup makes itself (`invokedBy` backup.amazonaws.com, or `userIdentity.type` AWSService),
+ *   whichever role it uses; a call another service makes for a person (a CloudFormation stack deleting a
+ *   vault) still counts;
+ * - the allowed roles, by the role their session was issued by (`sessionContext.sessionIssuer.userName`).
+ * IAM users, the root user and other callers have no session issuer, hence two alternatives for the caller.
+ * Refused calls (`errorCode` set) are forwarded on purpose: an AccessDenied on a locked vault is what an
+ * attempt looks like. Everything else of the CloudTrail record (source IP, user agent, request) travels with
+ * the event. `UpdateRegionSettings` is forwarded whatever its request: a pattern cannot test every value of
+ * its opt-in map (see the README), so the central side tells opt-outs from opt-ins.
+ *
+ * The alternatives of the caller sit in a nested `$or`, so that the action names appear once: the pattern
+ * must stay under EventBridge's default quota of 2048 characters with the allowed role names added.
  */
 export function memberTamperPattern(sel: TamperSelection): RawPattern {
   const branches: RawPattern[] = [];
   if (sel.signals !== TamperSignals.STATE_CHANGES) {
-    const call = (userIdentity: RawPattern) => ({
+    branches.push({
       'source': [BackupEvents.SOURCE],
       'detail-type': [API_CALL_DETAIL_TYPE],
-      'detail': { eventSource: [BACKUP_EVENT_SOURCE], eventName: [...sel.actions], userIdentity },
+      'detail': {
+        eventSource: [BACKUP_EVENT_SOURCE],
+        eventName: [...sel.actions],
+        userIdentity: {
+          invokedBy: [{ exists: false }, { 'anything-but': [BACKUP_EVENT_SOURCE] }],
+          $or: [
+            { type: ['AssumedRole'], sessionContext: { sessionIssuer: { userName: [{ 'anything-but': unique([BACKUP_SERVICE_LINKED_ROLE, ...sel.allowedRoleNames]) }] } } },
+            { type: [{ 'anything-but': ['AssumedRole', 'AWSService'] }] },
+          ],
+        },
+      },
     });
-    // AWS Backup acting itself (lifecycle deletions) never counts; a call another service makes for a person
-    // (a CloudFormation stack deleting a vault) still does.
-    const notAService = { invokedBy: [{ exists: false }, { 'anything-but': [BACKUP_EVENT_SOURCE] }] };
-    branches.push(call({
-      type: ['AssumedRole'],
-      ...notAService,
-      sessionContext: { sessionIssuer: { userName: [{ 'anything-but': unique([BACKUP_SERVICE_LINKED_ROLE, ...sel.allowedRoleNames]) }] } },
-    }));
-    branches.push(call({ type: [{ 'anything-but': ['AssumedRole', 'AWSService'] }], ...notAService }));
   }
   if (sel.signals !== TamperSignals.API_CALLS) branches.push(...tamperStateBranches());
   return anyOf(branches);

@@ -13,8 +13,8 @@ import { ID_PREFIX, productArnOf } from './identity';
 import { BackupEvents } from '../shared/backup-events';
 import { FindingSeverity } from '../shared/findings';
 import {
-  API_CALL_DETAIL_TYPE, BACKUP_EVENT_SOURCE, TAMPER_ACTION_SEVERITY, TAMPER_STATE_CHANGES, TAMPER_STATE_DETAIL_TYPES,
-  TAMPER_STATE_SEVERITY, TamperSeverity,
+  API_CALL_DETAIL_TYPE, BACKUP_EVENT_SOURCE, BackupTamperAction, OPT_IN_KEYS, optOutsOf, REGION_SETTINGS_DIRECTION_UNKNOWN,
+  REGION_SETTINGS_OPT_IN_ONLY, TAMPER_ACTION_SEVERITY, TAMPER_STATE_CHANGES, TAMPER_STATE_DETAIL_TYPES, TAMPER_STATE_SEVERITY, TamperSeverity,
 } from '../shared/tamper';
 
 /** A tamper signal, parsed defensively. */
@@ -37,9 +37,14 @@ export interface TamperEvent {
   readonly vaultName?: string;
   readonly recoveryPointArn?: string;
   readonly planId?: string;
+  readonly reportPlanName?: string;
+  readonly frameworkName?: string;
+  readonly backupJobId?: string;
   readonly eventResources: string[];
-  /** The Region's resource-type opt-in preferences, as JSON (Region Setting State Change). */
+  /** The resource-type opt-in preferences, as JSON: requested (UpdateRegionSettings) or now in force (Region Setting State Change). */
   readonly optIn?: string;
+  /** The resource types `optIn` sets to false; undefined when the event shows no opt-in map. */
+  readonly optedOut?: string[];
   readonly severity: TamperSeverity;
 }
 
@@ -70,6 +75,8 @@ export function parseTamperEvent(input: Record<string, any>): TamperEvent {
     const issuer = isObject(who.sessionContext) && isObject(who.sessionContext.sessionIssuer) ? who.sessionContext.sessionIssuer : {};
     const request = isObject(detail.requestParameters) ? detail.requestParameters : {};
     const callTime = text(detail.eventTime);
+    const optIn = optInOf(request);
+    const optedOut = optOutsOf(request);
     return {
       eventId,
       signal: name,
@@ -87,8 +94,13 @@ export function parseTamperEvent(input: Record<string, any>): TamperEvent {
       vaultName: text(request.backupVaultName),
       recoveryPointArn: arn(request.recoveryPointArn),
       planId: text(request.backupPlanId),
+      reportPlanName: text(request.reportPlanName),
+      frameworkName: text(request.frameworkName),
+      backupJobId: text(request.backupJobId),
       eventResources: [],
-      severity,
+      optIn,
+      optedOut,
+      severity: name === BackupTamperAction.UPDATE_REGION_SETTINGS ? regionSettingsSeverity(optedOut, severity) : severity,
     };
   }
   const severity = Object.prototype.hasOwnProperty.call(TAMPER_STATE_SEVERITY, detailType) ? TAMPER_STATE_SEVERITY[detailType] : undefined;
@@ -110,9 +122,25 @@ export function parseTamperEvent(input: Record<string, any>): TamperEvent {
     vaultName: text(detail.backupVaultName),
     planId: text(detail.backupPlanId),
     eventResources: Array.isArray(raw.resources) ? raw.resources.map(arn).filter((a): a is string => a !== undefined) : [],
-    optIn: isObject(detail.ResourceTypeOptInPreference) ? JSON.stringify(detail.ResourceTypeOptInPreference) : undefined,
+    optIn: optInOf(detail),
+    optedOut: optOutsOf(detail),
     severity,
   };
+}
+
+/**
+ * An `UpdateRegionSettings` request alarms when it opts a type out, and when it shows no opt-in map (the
+ * direction is unknown); one that shows its map with no false in it opts nothing out and is informational.
+ */
+function regionSettingsSeverity(optedOut: string[] | undefined, optOut: TamperSeverity): TamperSeverity {
+  if (optedOut === undefined) return REGION_SETTINGS_DIRECTION_UNKNOWN;
+  return optedOut.length === 0 ? REGION_SETTINGS_OPT_IN_ONLY : optOut;
+}
+
+/** The opt-in map of a request or a state change (either casing of its key), as JSON. */
+function optInOf(container: Record<string, any>): string | undefined {
+  const key = OPT_IN_KEYS.find((k) => isObject(container[k]));
+  return key === undefined ? undefined : JSON.stringify(container[key]);
 }
 
 /** The finding `Id`: `cdk-backup-alarms/<account>/<region>/TAMPER/<signal>/<event id>`, within 512 characters. */
@@ -131,11 +159,16 @@ export function tamperTypesOf(ev: TamperEvent): string[] {
 
 /** Builds the finding of a tamper signal, imported at `dest`; always ACTIVE, never closed by the forwarder. */
 export function buildTamperFinding(ev: TamperEvent, dest: FindingDestination): AwsSecurityFinding {
-  const label = ev.severity.label === 'CRITICAL' ? FindingSeverity.CRITICAL : FindingSeverity.HIGH;
+  const label = ev.severity.label === 'CRITICAL' ? FindingSeverity.CRITICAL
+    : ev.severity.label === 'INFORMATIONAL' ? FindingSeverity.INFORMATIONAL : FindingSeverity.HIGH;
   const types = tamperTypesOf(ev);
   const who = ev.caller ?? 'an unknown caller (AWS Backup state changes do not name one)';
   const target = ev.recoveryPointArn ?? (ev.vaultName !== undefined ? `vault ${ev.vaultName}` : undefined)
-    ?? (ev.planId !== undefined ? `plan ${ev.planId}` : ev.eventResources[0]) ?? `account ${ev.account}`;
+    ?? (ev.planId !== undefined ? `plan ${ev.planId}` : undefined)
+    ?? (ev.reportPlanName !== undefined ? `report plan ${ev.reportPlanName}` : undefined)
+    ?? (ev.frameworkName !== undefined ? `framework ${ev.frameworkName}` : undefined)
+    ?? (ev.backupJobId !== undefined ? `backup job ${ev.backupJobId}` : undefined)
+    ?? ev.eventResources[0] ?? `account ${ev.account}`;
   const sentences = [
     ev.isApiCall
       ? `${who} called AWS Backup ${ev.signal} on ${target} in account ${ev.account}, Region ${ev.region}, at ${ev.time}`
@@ -144,7 +177,10 @@ export function buildTamperFinding(ev: TamperEvent, dest: FindingDestination): A
     `Severity ${label}: ${ev.severity.why}.`,
   ];
   if (ev.sourceIp !== undefined || ev.userAgent !== undefined) sentences.push(`From ${ev.sourceIp ?? 'an unknown address'} with ${ev.userAgent ?? 'an unknown client'}.`);
-  if (ev.optIn !== undefined) sentences.push(`Resource-type opt-in now: ${ev.optIn}.`);
+  if (ev.optedOut !== undefined && ev.optedOut.length > 0) {
+    sentences.push(`Opted out of AWS Backup ${ev.isApiCall ? 'by this request' : 'now'}: ${ev.optedOut.join(', ')}.`);
+  }
+  if (ev.optIn !== undefined) sentences.push(`Resource-type opt-in ${ev.isApiCall ? 'requested' : 'now'}: ${ev.optIn}.`);
   sentences.push('This finding is not closed automatically: check whether the change was intended.');
 
   const finding: AwsSecurityFinding = {
@@ -176,7 +212,11 @@ export function buildTamperFinding(ev: TamperEvent, dest: FindingDestination): A
       'cdk-backup-alarms/BackupVaultName': ev.vaultName,
       'cdk-backup-alarms/RecoveryPointArn': ev.recoveryPointArn,
       'cdk-backup-alarms/BackupPlanId': ev.planId,
+      'cdk-backup-alarms/ReportPlanName': ev.reportPlanName,
+      'cdk-backup-alarms/FrameworkName': ev.frameworkName,
+      'cdk-backup-alarms/BackupJobId': ev.backupJobId,
       'cdk-backup-alarms/ResourceTypeOptInPreference': ev.optIn,
+      'cdk-backup-alarms/OptedOutResourceTypes': ev.optedOut?.join(', '),
     }, LIMITS.PRODUCT_FIELDS, LIMITS.PRODUCT_FIELD_KEY, LIMITS.PRODUCT_FIELD_VALUE),
     Resources: tamperResourcesOf(ev, dest.partition),
     RecordState: 'ACTIVE',
@@ -190,6 +230,8 @@ function tamperResourcesOf(ev: TamperEvent, partition: string): Resource[] {
   if (ev.recoveryPointArn !== undefined) ids.push([ev.recoveryPointArn, 'AwsBackupRecoveryPoint']);
   if (ev.vaultName !== undefined) ids.push([`${base}:backup-vault:${ev.vaultName}`, 'AwsBackupBackupVault']);
   if (ev.planId !== undefined) ids.push([`${base}:backup-plan:${ev.planId}`, 'AwsBackupBackupPlan']);
+  if (ev.reportPlanName !== undefined) ids.push([`${base}:report-plan:${ev.reportPlanName}`, 'Other']);
+  if (ev.backupJobId !== undefined) ids.push([`${base}:backup-job:${ev.backupJobId}`, 'Other']);
   for (const r of ev.eventResources) ids.push([r, /:backup-vault:/.test(r) ? 'AwsBackupBackupVault' : /:backup-plan:/.test(r) ? 'AwsBackupBackupPlan' : 'Other']);
   // A Region setting, or a call on nothing named: the account and Region are the resource.
   if (ids.length === 0) ids.push([`${base}:region-settings`, 'Other']);

@@ -36,6 +36,25 @@ export enum BackupTamperAction {
   CANCEL_LEGAL_HOLD = 'CancelLegalHold',
   /** A vault's multi-party approval team was disassociated. */
   DISASSOCIATE_BACKUP_VAULT_MPA_APPROVAL_TEAM = 'DisassociateBackupVaultMpaApprovalTeam',
+  /**
+   * A vault lock was set or changed: before its grace time ends a lock can be loosened (shorter minimum
+   * retention, a longer grace time), and a new lock with a maximum retention makes longer backups fail.
+   */
+  PUT_BACKUP_VAULT_LOCK_CONFIGURATION = 'PutBackupVaultLockConfiguration',
+  /**
+   * A Region's resource-type opt-in was updated. Every call is forwarded (an event pattern cannot tell whether
+   * any value of the request's map is `false`); the finding and the email say which resource types the
+   * request leaves opted out, and a request that opts nothing out is an informational finding.
+   */
+  UPDATE_REGION_SETTINGS = 'UpdateRegionSettings',
+  /** The account's global AWS Backup settings changed (cross-account backup, multi-party approval, delegated administration). */
+  UPDATE_GLOBAL_SETTINGS = 'UpdateGlobalSettings',
+  /** A Backup Audit Manager report plan was deleted: compliance and job reports stop. */
+  DELETE_REPORT_PLAN = 'DeleteReportPlan',
+  /** A Backup Audit Manager framework was deleted: its controls no longer evaluate the backups. */
+  DELETE_FRAMEWORK = 'DeleteFramework',
+  /** A running backup job was stopped: the recovery point it was taking will not exist. */
+  STOP_BACKUP_JOB = 'StopBackupJob',
 }
 
 /**
@@ -72,9 +91,13 @@ export const TAMPER_STATE_CHANGES: ReadonlyArray<{ readonly detailType: string; 
 /** The detail-types of AWS Backup events whose state changes are tampering signals (some states only). */
 export const TAMPER_STATE_DETAIL_TYPES = TAMPER_STATE_CHANGES.map((c) => c.detailType);
 
-/** How severe a tampering signal is, and why; and whether it destroys data (ASFF `Effects/Data Destruction`). */
+/**
+ * How severe a tampering signal is, and why; and whether it destroys data (ASFF `Effects/Data Destruction`).
+ * INFORMATIONAL only for an `UpdateRegionSettings` request that opts no resource type out (see
+ * `optOutsOf`): still recorded, not an alarm.
+ */
 export interface TamperSeverity {
-  readonly label: 'CRITICAL' | 'HIGH';
+  readonly label: 'CRITICAL' | 'HIGH' | 'INFORMATIONAL';
   readonly why: string;
   readonly destroysData: boolean;
 }
@@ -97,7 +120,50 @@ export const TAMPER_ACTION_SEVERITY: { readonly [action in BackupTamperAction]: 
   [BackupTamperAction.DISASSOCIATE_RECOVERY_POINT]: high('a continuous recovery point no longer follows its resource'),
   [BackupTamperAction.CANCEL_LEGAL_HOLD]: critical('a legal hold was cancelled: its recovery points may be deleted', false),
   [BackupTamperAction.DISASSOCIATE_BACKUP_VAULT_MPA_APPROVAL_TEAM]: critical('a vault lost its multi-party approval: one person can now act alone', false),
+  // Not CRITICAL: nothing is deleted or unlocked yet, but a lock still in its grace time may now be weaker.
+  [BackupTamperAction.PUT_BACKUP_VAULT_LOCK_CONFIGURATION]: high('a vault lock was set or changed: before its grace time ends it may have been loosened'),
+  // HIGH when the request opts a type out (tag-based assignments stop backing it up); see
+  // REGION_SETTINGS_OPT_IN_ONLY and REGION_SETTINGS_DIRECTION_UNKNOWN for the other requests.
+  [BackupTamperAction.UPDATE_REGION_SETTINGS]: high('a resource type was opted out of AWS Backup in this Region: resources assigned by tags are no longer backed up'),
+  [BackupTamperAction.UPDATE_GLOBAL_SETTINGS]: high('global AWS Backup settings changed: cross-account copies or multi-party approval may be off'),
+  // Evidence, not data: the backups are intact, but the reports that would show them missing stop.
+  [BackupTamperAction.DELETE_REPORT_PLAN]: high('a Backup Audit Manager report plan is gone: the reports that would show missing backups stop'),
+  [BackupTamperAction.DELETE_FRAMEWORK]: high('a Backup Audit Manager framework is gone: its controls no longer evaluate the backups'),
+  // The job's ABORTED state also reaches BackupFailureRule; this call says who stopped it.
+  [BackupTamperAction.STOP_BACKUP_JOB]: high('a running backup job was stopped: its recovery point will not exist'),
 };
+
+/** The severity of an `UpdateRegionSettings` request that opts no resource type out: recorded, not alarming. */
+export const REGION_SETTINGS_OPT_IN_ONLY: TamperSeverity = {
+  label: 'INFORMATIONAL',
+  why: 'the request opts no resource type out of AWS Backup',
+  destroysData: false,
+};
+
+/** The severity of an `UpdateRegionSettings` request that shows no opt-in map: the direction is unknown, so it alarms. */
+export const REGION_SETTINGS_DIRECTION_UNKNOWN: TamperSeverity = high('the request does not show its resource-type opt-in map: a resource type may have been opted out');
+
+/**
+ * The request key of `UpdateRegionSettings`' opt-in map, in both casings: the API takes
+ * `ResourceTypeOptInPreference`; CloudTrail writes request parameters with a lower-case first letter, but no
+ * published record of this call confirms it, so both are read.
+ */
+export const OPT_IN_KEYS = ['resourceTypeOptInPreference', 'ResourceTypeOptInPreference'] as const;
+
+/**
+ * The resource types an opt-in map (a request's or a Region Setting State Change's) sets to `false`, in
+ * either casing of its key, sorted; undefined when no map is present (the request tells no direction).
+ * Values other than booleans count as `false` only when they are the string 'false'.
+ */
+export function optOutsOf(container: unknown): string[] | undefined {
+  if (container === null || typeof container !== 'object') return undefined;
+  const maps = OPT_IN_KEYS.map((k) => (container as Record<string, unknown>)[k])
+    .filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m));
+  if (maps.length === 0) return undefined;
+  const out = new Set<string>();
+  for (const m of maps) for (const [type, value] of Object.entries(m)) if (value === false || value === 'false') out.add(type);
+  return [...out].sort();
+}
 
 /** The severity of each state change, by detail-type. */
 export const TAMPER_STATE_SEVERITY: { readonly [detailType: string]: TamperSeverity } = {

@@ -5,7 +5,7 @@
 import { validateFinding } from './securityhub-standin';
 import { buildTamperFinding, isTamperEvent, parseTamperEvent, tamperFindingIdOf } from '../../src/runtime/tamper';
 import { BackupTamperAction } from '../../src/shared/tamper';
-import { apiCall, stateChanges, TAMPER_ACCOUNT } from '../support/tamper-events';
+import { apiCall, optInRequest, stateChanges, TAMPER_ACCOUNT } from '../support/tamper-events';
 
 const DEST = { partition: 'aws', accountId: '999999999999', region: 'eu-west-1' };
 
@@ -61,4 +61,60 @@ test('a vault or plan created or modified is not a tamper signal', () => {
   for (const name of ['backup-vault-created', 'backup-vault-modified', 'backup-plan-created', 'backup-plan-modified']) {
     expect(() => parseTamperEvent(stateChanges()[name])).toThrow(/UNSUPPORTED_DETAIL_TYPE: .* is not a tamper signal/);
   }
+});
+
+/**
+ * UpdateRegionSettings ("UpdateRegionSettings", AWS Backup API reference,
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html): ResourceTypeOptInPreference
+ * maps resource types to booleans, false = no longer backed up where resources are assigned by tags. The rule
+ * forwards every call (no pattern can test every value of the map); the finding tells the direction, reading
+ * both casings of the key (no published CloudTrail record of this call confirms which one CloudTrail writes).
+ */
+describe('UpdateRegionSettings: the finding tells opt-outs from opt-ins', () => {
+  test.each<[string, Record<string, any>, string, string | undefined]>([
+    ['an opt-out beside an opt-in', optInRequest({ EBS: false, EC2: true }), 'HIGH', 'EBS'],
+    ['an opt-out under the API\'s casing of the key', optInRequest({ EBS: false, S3: false }, 'ResourceTypeOptInPreference'), 'HIGH', 'EBS, S3'],
+    ['an opt-out of a type AWS added later', optInRequest({ SomeFutureType: false }), 'HIGH', 'SomeFutureType'],
+    ['an opt-in-only request', optInRequest({ Aurora: true, EBS: true }), 'INFORMATIONAL', undefined],
+    // No map, no direction: it alarms rather than assume an opt-in.
+    ['a request without an opt-in map', apiCall('UpdateRegionSettings', 'role', { requestParameters: { resourceTypeManagementPreference: { DynamoDB: false } } }), 'HIGH', undefined],
+    ['a request CloudTrail logged without parameters', apiCall('UpdateRegionSettings', 'role', { requestParameters: null }), 'HIGH', undefined],
+  ])('%s: %s', (_name, ev, label, optedOut) => {
+    const f = buildTamperFinding(parseTamperEvent(ev), DEST);
+    expect(validateFinding(f as Record<string, any>)).toBeUndefined();
+    expect(f.Severity!.Label).toBe(label);
+    expect(f.ProductFields!['cdk-backup-alarms/OptedOutResourceTypes']).toBe(optedOut);
+    if (optedOut !== undefined) expect(f.Description).toContain(`Opted out of AWS Backup by this request: ${optedOut}.`);
+    if (label === 'INFORMATIONAL') expect(f.Description).toContain('the request opts no resource type out of AWS Backup');
+    if (optedOut === undefined && label === 'HIGH') expect(f.Description).toContain('the request does not show its resource-type opt-in map');
+  });
+
+  test('the requested map is in the finding, whichever casing carried it', () => {
+    const f = buildTamperFinding(parseTamperEvent(optInRequest({ EBS: false }, 'ResourceTypeOptInPreference')), DEST);
+    expect(f.ProductFields!['cdk-backup-alarms/ResourceTypeOptInPreference']).toBe('{"EBS":false}');
+    expect(f.Description).toContain('Resource-type opt-in requested: {"EBS":false}.');
+    expect(f.Resources!.map((r) => r.Id)).toEqual([`arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:region-settings`]);
+  });
+
+  test('a Region Setting State Change that shows a false names the type', () => {
+    const ev = structuredClone(stateChanges()['region-setting-modified']);
+    ev.detail.ResourceTypeOptInPreference = { Aurora: true, EBS: false };
+    const f = buildTamperFinding(parseTamperEvent(ev), DEST);
+    expect(f.Severity!.Label).toBe('HIGH');
+    expect(f.Description).toContain('Opted out of AWS Backup now: EBS.');
+  });
+});
+
+test.each<[string, string, string | undefined]>([
+  ['PutBackupVaultLockConfiguration', 'vault prod-vault', `arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:backup-vault:prod-vault`],
+  ['UpdateGlobalSettings', `account ${TAMPER_ACCOUNT}`, `arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:region-settings`],
+  ['DeleteReportPlan', 'report plan daily_backup_jobs', `arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:report-plan:daily_backup_jobs`],
+  ['DeleteFramework', 'framework prod_controls', `arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:region-settings`],
+  ['StopBackupJob', 'backup job B1234567-89AB-CDEF-0123-456789ABCDEF', `arn:aws:backup:eu-west-1:${TAMPER_ACCOUNT}:backup-job:B1234567-89AB-CDEF-0123-456789ABCDEF`],
+])('%s: HIGH, names its target (%s), no data destroyed', (action, target, resource) => {
+  const f = buildTamperFinding(parseTamperEvent(apiCall(action)), DEST);
+  expect(f.Severity!.Label).toBe('HIGH');
+  expect(f.Types).toEqual(['TTPs/Defense Evasion/Backup Tampering']);
+  expect(f.Description).toContain(`called AWS Backup ${action} on ${target} in account`);
+  expect(f.Resources![0].Id).toBe(resource);
 });

@@ -15,19 +15,24 @@ export const TAMPER_ACCOUNT = '222222222222';
 export const TAMPER_REGION = 'eu-west-1';
 
 /** Who made the call. */
-export type Caller = 'role' | 'user' | 'root' | 'allowed-role' | 'backup-lifecycle' | 'backup-on-behalf' | 'aws-service' | 'cloudformation';
+export type Caller = 'role' | 'user' | 'root' | 'allowed-role' | 'backup-lifecycle' | 'backup-linked-role' | 'backup-on-behalf' | 'aws-service' | 'cloudformation';
 
 const IDENTITIES: Record<Caller, Record<string, unknown>> = {
   'role': assumedRole('ops-admin', 'alice'),
   'allowed-role': assumedRole('backup-automation', 'nightly'),
   'user': { type: 'IAMUser', principalId: 'AIDAEXAMPLEBOB', arn: `arn:aws:iam::${TAMPER_ACCOUNT}:user/bob`, accountId: TAMPER_ACCOUNT, accessKeyId: 'AKIAEXAMPLE', userName: 'bob' },
   'root': { type: 'Root', principalId: TAMPER_ACCOUNT, arn: `arn:aws:iam::${TAMPER_ACCOUNT}:root`, accountId: TAMPER_ACCOUNT, accessKeyId: 'ASIAEXAMPLEROOT' },
-  // AWS Backup deleting an expired recovery point: its service-linked role, invoked by the service.
+  // AWS Backup deleting an expired recovery point: its service-linked role, invoked by the service. The
+  // identity as public CloudTrail records of this role show it (session AWSBackup-AWSServiceRoleForBackup, the
+  // role under aws-service-role/backup.amazonaws.com/, invokedBy, source IP and user agent backup.amazonaws.com).
   'backup-lifecycle': {
-    ...assumedRole('AWSServiceRoleForBackup', 'AWSBackup-Lifecycle', 'aws-service-role/backup.amazonaws.com/'),
+    ...assumedRole('AWSServiceRoleForBackup', 'AWSBackup-AWSServiceRoleForBackup', 'aws-service-role/backup.amazonaws.com/'),
     invokedBy: 'backup.amazonaws.com',
   },
-  // AWS Backup acting with the customer's backup role.
+  // The same role in a record without invokedBy: the service-linked role can only be assumed by AWS Backup, so
+  // its name alone must keep the rule quiet (this caller guards that exemption on its own).
+  'backup-linked-role': assumedRole('AWSServiceRoleForBackup', 'AWSBackup-AWSServiceRoleForBackup', 'aws-service-role/backup.amazonaws.com/'),
+  // AWS Backup acting with the customer's backup role: only invokedBy says it is the service.
   'backup-on-behalf': { ...assumedRole('AWSBackupDefaultServiceRole', 'AWSBackup', 'service-role/'), invokedBy: 'backup.amazonaws.com' },
   'aws-service': { type: 'AWSService', invokedBy: 'backup.amazonaws.com' },
   // A person deleting a CloudFormation stack that holds a vault: CloudFormation calls with their role.
@@ -49,6 +54,8 @@ function assumedRole(role: string, session: string, rolePath = ''): Record<strin
 }
 
 const SERVICE_CALLERS: Caller[] = ['aws-service', 'backup-lifecycle', 'backup-on-behalf', 'cloudformation'];
+/** Callers whose source IP and user agent are AWS Backup's, though the record has no invokedBy. */
+const BACKUP_ADDRESSED: Caller[] = ['backup-linked-role'];
 
 const RECOVERY_POINT = `arn:aws:ec2:${TAMPER_REGION}::snapshot/snap-0123456789abcdef0`;
 
@@ -67,7 +74,20 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
   DisassociateRecoveryPoint: { backupVaultName: 'prod-vault', recoveryPointArn: RECOVERY_POINT },
   CancelLegalHold: { legalHoldId: 'legal-hold-1', cancelDescription: 'done' },
   DisassociateBackupVaultMpaApprovalTeam: { backupVaultName: 'prod-vault' },
+  PutBackupVaultLockConfiguration: { backupVaultName: 'prod-vault', minRetentionDays: 1, maxRetentionDays: 7, changeableForDays: 3 },
+  // An opt-out of EBS beside an unchanged opt-in, with the key as CloudTrail writes request parameters (lower-case
+  // first letter); optInRequest() builds the other shapes.
+  UpdateRegionSettings: { resourceTypeOptInPreference: { EBS: false, EC2: true } },
+  UpdateGlobalSettings: { globalSettings: { isCrossAccountBackupEnabled: 'false' } },
+  DeleteReportPlan: { reportPlanName: 'daily_backup_jobs' },
+  DeleteFramework: { frameworkName: 'prod_controls' },
+  StopBackupJob: { backupJobId: 'B1234567-89AB-CDEF-0123-456789ABCDEF' },
 };
+
+/** An UpdateRegionSettings call whose opt-in map is `map`, under the key `key` (both casings are read). */
+export function optInRequest(map: Record<string, unknown>, key = 'resourceTypeOptInPreference', caller: Caller = 'role'): Record<string, any> {
+  return apiCall('UpdateRegionSettings', caller, { requestParameters: { [key]: map } });
+}
 
 /** A CloudTrail API call of AWS Backup as EventBridge delivers it. */
 export function apiCall(eventName: string, caller: Caller = 'role', extra: Record<string, unknown> = {}): Record<string, any> {
@@ -88,8 +108,8 @@ export function apiCall(eventName: string, caller: Caller = 'role', extra: Recor
       eventSource: 'backup.amazonaws.com',
       eventName,
       awsRegion: TAMPER_REGION,
-      sourceIPAddress: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : '203.0.113.7',
-      userAgent: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : 'aws-cli/2.15.0 Python/3.11.6',
+      sourceIPAddress: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : BACKUP_ADDRESSED.includes(caller) ? 'backup.amazonaws.com' : '203.0.113.7',
+      userAgent: SERVICE_CALLERS.includes(caller) ? String(IDENTITIES[caller].invokedBy) : BACKUP_ADDRESSED.includes(caller) ? 'backup.amazonaws.com' : 'aws-cli/2.15.0 Python/3.11.6',
       requestParameters: REQUESTS[eventName] ?? {},
       responseElements: null,
       requestID: '11111111-2222-3333-4444-555555555555',
