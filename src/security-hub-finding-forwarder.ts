@@ -15,8 +15,8 @@ import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainNoAl
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainCheckov, explainNag } from './private/nag';
-import { claimRoleName } from './private/role-names';
 import { anyTamperPattern, jobFindingPattern } from './private/patterns';
+import { claimRoleName } from './private/role-names';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
 import { SecurityHubForwarderFunction } from './runtime/security-hub-forwarder-function';
 import { BackupEvents, BackupJobKind, BackupJobState } from './shared/backup-events';
@@ -277,7 +277,7 @@ export class SecurityHubFindingForwarder extends Construct {
       resources: [logGroupArn, `${logGroupArn}:*`],
     }));
     // cdk-nag names the resource with its intrinsics as JSON, and the stack's Region and account as pseudo parameters.
-    const nagLogGroupArn = `arn:<AWS::Partition>:logs:${nagText(stack.region, '<AWS::Region>')}:${nagText(stack.account, '<AWS::AccountId>')}`
+    const nagLogGroupArn = `arn:<AWS::Partition>:logs:${nagText(stack.region, '<AWS::Region>')}:${nagAccount(stack)}`
       + `:log-group:${logGroupPrefix}${JSON.stringify(stack.resolve(stackUuid()))}`;
     explainNag(role.policy!, [{
       id: 'AwsSolutions-IAM5',
@@ -348,11 +348,11 @@ export class SecurityHubFindingForwarder extends Construct {
       }, {
         id: 'AwsSolutions-IAM5',
         reason: 'Findings of the forwarder\'s own account are imported in the Region where the job ran: the Region is the only wildcard, the account and product are fixed.',
-        appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
+        appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${nagAccount(stack)}:product/${nagAccount(stack)}/default`],
       }, {
         id: 'AwsSolutions-IAM5',
         reason: 'Open findings of the forwarder\'s own account are looked up in the Region where the job ran: the Region is the only wildcard, the account and hub are fixed.',
-        appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:hub/default`],
+        appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${nagAccount(stack)}:hub/default`],
       }]);
     }
     // The event source mapping is created only if the role can already read the queue (Lambda checks it).
@@ -466,11 +466,11 @@ export class SecurityHubFindingImporterRole extends Construct {
     explainNag(role.policy!, [{
       id: 'AwsSolutions-IAM5',
       reason: 'Findings are imported in the Region where the backup job ran; the Region is the only wildcard, the account and product are fixed.',
-      appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:product/${stack.account}/default`],
+      appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${nagAccount(stack)}:product/${nagAccount(stack)}/default`],
     }, {
       id: 'AwsSolutions-IAM5',
       reason: 'Open findings are looked up in the Region where the backup job ran; the Region is the only wildcard, the account and hub are fixed.',
-      appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${stack.account}:hub/default`],
+      appliesTo: [`Resource::arn:<AWS::Partition>:securityhub:*:${nagAccount(stack)}:hub/default`],
     }]);
   }
 }
@@ -533,6 +533,11 @@ const LAMBDA_ENV_REASON = 'The environment variables hold no secret: the attribu
 /** A value as cdk-nag shows it: itself, or the pseudo parameter it stands for when it is a token. */
 function nagText(value: string, pseudo: string): string {
   return Token.isUnresolved(value) ? pseudo : value;
+}
+
+/** The stack's account as cdk-nag shows it. */
+function nagAccount(stack: Stack): string {
+  return nagText(stack.account, '<AWS::AccountId>');
 }
 
 /** The UUID part of the stack's id (`arn:...:stack/<name>/<uuid>`): new for every creation of the stack. */
