@@ -281,8 +281,9 @@ export class SecurityHubFindingForwarder extends Construct {
       + `:log-group:${logGroupPrefix}${JSON.stringify(stack.resolve(stackUuid()))}`;
     explainNag(role.policy!, [{
       id: 'AwsSolutions-IAM5',
-      reason: `The function writes its logs only to its own log group, ${logGroupPrefix}<stack UUID>: the log streams Lambda starts in it `
-        + '(named by date, function, version and execution environment) are the only wildcard (":*"), the group is fixed.',
+      reason: 'The function writes its logs only to its own log group, /cdk-backup-alarms/{unique name of the construct}-{stack UUID}, '
+        + 'named in full in the resource: the log streams Lambda starts in it (named by date, function, version and execution environment) '
+        + 'are the only wildcard (":*"). No logs:CreateLogGroup, no other group.',
       appliesTo: [`Resource::${nagLogGroupArn}:*`],
     }]);
     const fn = new SecurityHubForwarderFunction(this, 'Function', {

@@ -395,7 +395,11 @@ describe('the function\'s role: no AWS managed policy, logs only to its own log 
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))[0] as any;
     const reasons = policy.Metadata.cdk_nag.rules_to_suppress.filter((r: any) => String(r.appliesTo).includes(':logs:'));
     expect(reasons).toHaveLength(1);
-    expect(reasons[0].reason).toMatch(/^The function writes its logs only to its own log group, \/cdk-backup-alarms\/Central-Findings-[0-9A-F]{8}-<stack UUID>/);
+    expect(reasons[0].reason).toMatch(/^The function writes its logs only to its own log group, \/cdk-backup-alarms\/\{unique name of the construct\}-\{stack UUID\}/);
+    // The excused resource is exactly the streams of this group, as cdk-nag names it.
+    expect(reasons[0].appliesTo).toEqual([
+      'Resource::arn:<AWS::Partition>:logs:eu-west-1:111111111111:log-group:/cdk-backup-alarms/Central-Findings-4097C991-{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}:*',
+    ]);
     // Nothing explains a managed policy any more.
     const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as any;
     expect(JSON.stringify(role.Metadata ?? {})).not.toContain('AwsSolutions-IAM4');
