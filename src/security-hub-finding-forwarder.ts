@@ -488,7 +488,9 @@ export interface SecurityHubFindingImporterRoleProps {
   /** The organization both accounts belong to: the role trusts the forwarder only within it. */
   readonly organizationId: string;
   /**
-   * The role name; it must match the forwarder's `memberRoleName`.
+   * The role name; it must match the forwarder's `memberRoleName`. IAM role names are global to an account:
+   * create this role once per account, in any one Region (it imports into every Region). Two constructs of
+   * this library that create the same role name in one account of one app fail synthesis.
    * @default SecurityHubFindingImporterRole.DEFAULT_ROLE_NAME
    */
   readonly roleName?: string;

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import {
-  BackupJobKind, BackupJobState, FindingAttribution, FindingSeverity,
+  BackupFailureRule, BackupJobKind, BackupJobState, FindingAttribution, FindingSeverity,
   SecurityHubFindingForwarder, SecurityHubFindingForwarderProps, SecurityHubFindingImporterRole,
 } from '../src';
 import { ARCHITECTURES, FINDINGS_FORWARDER_ROLE } from './example/architectures';
@@ -468,6 +468,13 @@ describe('fixed role names are global to an account (issue 19)', () => {
         new SecurityHubFindingImporterRole(stack, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/f', organizationId: 'o-a1b2c3d4e5', roleName: 'same' });
       },
       /role name 'same' is created twice/],
+    ['a forwarding rule\'s role: the same forwarderRoleName in two Regions of one account',
+      (app) => {
+        for (const [id, env] of [['A', A], ['B', B]] as const) {
+          new BackupFailureRule(new Stack(app, id, { env }), 'Failures', { centralBusArn: 'arn:aws:events:eu-west-1:999999999999:event-bus/alarms', forwarderRoleName: 'backup-alarms-forwarder' });
+        }
+      },
+      /role name 'backup-alarms-forwarder' is created twice in account 111111111111: by BackupFailureRule 'A\/Failures' \(forwarderRoleName, eu-west-1\) and by BackupFailureRule 'B\/Failures' \(forwarderRoleName, eu-central-1\)/],
     ['names with the Region', (app) => { forwarder(app, 'A', A, 'fwd-eu-west-1'); forwarder(app, 'B', B, 'fwd-eu-central-1'); }, undefined],
     ['one name in two accounts', (app) => { forwarder(app, 'A', A, 'fwd'); forwarder(app, 'B', OTHER_ACCOUNT, 'fwd'); }, undefined],
     ['the same twelve digits in another partition', (app) => { forwarder(app, 'A', A, 'fwd'); forwarder(app, 'B', CHINA, 'fwd'); }, undefined],
