@@ -470,8 +470,8 @@ describe('fixed role names are global to an account (issue 19)', () => {
       /role name 'same' is created twice/],
     ['a forwarding rule\'s role: the same forwarderRoleName in two Regions of one account',
       (app) => {
-        for (const [id, env] of [['A', A], ['B', B]] as const) {
-          new BackupFailureRule(new Stack(app, id, { env }), 'Failures', { centralBusArn: 'arn:aws:events:eu-west-1:999999999999:event-bus/alarms', forwarderRoleName: 'backup-alarms-forwarder' });
+        for (const [id, stackEnv] of [['A', A], ['B', B]] as const) {
+          new BackupFailureRule(new Stack(app, id, { env: stackEnv }), 'Failures', { centralBusArn: 'arn:aws:events:eu-west-1:999999999999:event-bus/alarms', forwarderRoleName: 'backup-alarms-forwarder' });
         }
       },
       /role name 'backup-alarms-forwarder' is created twice in account 111111111111: by BackupFailureRule 'A\/Failures' \(forwarderRoleName, eu-west-1\) and by BackupFailureRule 'B\/Failures' \(forwarderRoleName, eu-central-1\)/],
