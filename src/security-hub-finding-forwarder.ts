@@ -250,9 +250,10 @@ export class SecurityHubFindingForwarder extends Construct {
     // it (a reference to the log group would make a cycle through the key). It ends with the stack's id (the
     // UUID CloudFormation gives each stack creation): a log group kept after the stack is deleted never
     // holds the name the next creation of the stack asks for (CloudFormation fails a create whose name exists).
-    const logGroupPrefix = `/cdk-backup-alarms/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-`;
+    const legacyLogGroupName = `/cdk-backup-alarms/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    const logGroupPrefix = `${legacyLogGroupName}-`;
     const logGroupName = `${logGroupPrefix}${stackUuid()}`;
-    this.logEncryptionKey = props.logEncryptionKey ?? logKey(this, logGroupName, removalPolicy);
+    this.logEncryptionKey = props.logEncryptionKey ?? logKey(this, logGroupName, legacyLogGroupName, removalPolicy);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -553,7 +554,7 @@ function stackUuid(): string {
  * (`kms:EncryptionContext:aws:logs:arn`, as the CloudWatch Logs user guide documents in "Encrypt log data in
  * CloudWatch Logs using AWS KMS", step 2).
  */
-function logKey(scope: Construct, logGroupName: string, removalPolicy: RemovalPolicy): kms.Key {
+function logKey(scope: Construct, logGroupName: string, legacyLogGroupName: string, removalPolicy: RemovalPolicy): kms.Key {
   const stack = Stack.of(scope);
   const key = new kms.Key(scope, 'LogKey', {
     description: 'Encrypts the logs of the cdk-backup-alarms Security Hub finding forwarder',
@@ -566,7 +567,13 @@ function logKey(scope: Construct, logGroupName: string, removalPolicy: RemovalPo
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     conditions: {
-      ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}` },
+      // The log group, and the fixed name it had before it ended with the stack's UUID: a stack updated from
+      // such a version keeps that log group (RETAIN), whose logs CloudWatch Logs can only decrypt for reading
+      // while the key still admits it. Nothing else of this construct's has or gets that name.
+      ArnEquals: {
+        'kms:EncryptionContext:aws:logs:arn': [logGroupName, legacyLogGroupName].map((name) =>
+          `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${name}`),
+      },
     },
   }));
   return key;

@@ -337,6 +337,14 @@ describe('CloudWatch Logs to the forwarder\'s log key', () => {
     const logs = statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy').filter((s) => JSON.stringify(s.Principal).includes('logs.'));
     expect(logs).toHaveLength(1);
     expect(logs[0].Principal.Service).toEqual({ 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
-    expect(logs[0].Condition).toEqual({ ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${prefix}`, uuid]] } } });
+    // The log group, and the fixed name it had before (a stack updated from such a version keeps that group: its logs stay readable).
+    expect(logs[0].Condition).toEqual({
+      ArnEquals: {
+        'kms:EncryptionContext:aws:logs:arn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${prefix}`, uuid]] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${prefix.replace(/-$/, '')}`]] },
+        ],
+      },
+    });
   });
 });
