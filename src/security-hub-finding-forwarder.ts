@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,8 +13,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
+import { createFunctionLogs } from './private/function-logs';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainCheckov, explainNag } from './private/nag';
+import { nagAccount } from './private/nag-names';
 import { anyTamperPattern, jobFindingPattern } from './private/patterns';
 import { claimRoleName } from './private/role-names';
 import { checkFormat, checkOrganizationId, checkRoleName } from './private/validate';
@@ -246,20 +248,6 @@ export class SecurityHubFindingForwarder extends Construct {
     const delivery = deliveryConfig({ deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
     for (const rule of [this.rule, this.tamperRule]) rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
 
-    // The log group's name is known before it exists, so that the key policy and the role can name exactly
-    // it (a reference to the log group would make a cycle through the key). It ends with the stack's id (the
-    // UUID CloudFormation gives each stack creation): a log group kept after the stack is deleted never
-    // holds the name the next creation of the stack asks for (CloudFormation fails a create whose name exists).
-    const legacyLogGroupName = `/cdk-backup-alarms/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
-    const logGroupPrefix = `${legacyLogGroupName}-`;
-    const logGroupName = `${logGroupPrefix}${stackUuid()}`;
-    this.logEncryptionKey = props.logEncryptionKey ?? logKey(this, logGroupName, legacyLogGroupName, removalPolicy);
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: this.logEncryptionKey,
-      removalPolicy,
-    });
     // Grants go to a customer-managed policy, not an inline one (see ManagedPolicyRole). No AWS managed
     // policy: AWSLambdaBasicExecutionRole allows logs:CreateLogGroup, CreateLogStream and PutLogEvents on "*".
     const role = new ManagedPolicyRole(this, 'FunctionRole', {
@@ -268,25 +256,16 @@ export class SecurityHubFindingForwarder extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
     this.forwarderRole = role;
-    // Lambda writes the function's logs with its execution role: streams in its own log group, nothing else
-    // (the group exists before the function, so no logs:CreateLogGroup). Service Authorization Reference,
-    // CloudWatch Logs: CreateLogStream acts on the log-group resource, PutLogEvents on its log-stream
-    // resources (`log-group:<name>:log-stream:<stream>`), which `log-group:<name>:*` covers.
-    const logGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${logGroupName}`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroupArn, `${logGroupArn}:*`],
-    }));
-    // cdk-nag names the resource with its intrinsics as JSON, and the stack's Region and account as pseudo parameters.
-    const nagLogGroupArn = `arn:<AWS::Partition>:logs:${nagText(stack.region, '<AWS::Region>')}:${nagAccount(stack)}`
-      + `:log-group:${logGroupPrefix}${JSON.stringify(stack.resolve(stackUuid()))}`;
-    explainNag(role.policy!, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'The function writes its logs only to its own log group, /cdk-backup-alarms/{unique name of the construct}-{stack UUID}, '
-        + 'named in full in the resource: the log streams Lambda starts in it (named by date, function, version and execution environment) '
-        + 'are the only wildcard (":*"). No logs:CreateLogGroup, no other group.',
-      appliesTo: [`Resource::${nagLogGroupArn}:*`],
-    }]);
+    // Its own log group, named per stack creation, and the role may write there only (src/private/function-logs.ts).
+    const functionLogs = createFunctionLogs(this, {
+      role,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+      encryptionKey: props.logEncryptionKey,
+      description: 'the cdk-backup-alarms Security Hub finding forwarder',
+    });
+    this.logGroup = functionLogs.logGroup;
+    this.logEncryptionKey = functionLogs.key;
     const fn = new SecurityHubForwarderFunction(this, 'Function', {
       role,
       description: 'Imports AWS Backup job failures into Security Hub as findings (cdk-backup-alarms)',
@@ -533,48 +512,3 @@ const LAMBDA_ENV_REASON = 'The environment variables hold no secret: the attribu
   + 'and the Powertools service name and metrics namespace. Lambda encrypts environment variables at rest with an AWS managed key '
   + '(Lambda developer guide, "Securing Lambda environment variables"); a customer-managed key would add a key per account and Region '
   + 'and protect nothing secret.';
-
-/** A value as cdk-nag shows it: itself, or the pseudo parameter it stands for when it is a token. */
-function nagText(value: string, pseudo: string): string {
-  return Token.isUnresolved(value) ? pseudo : value;
-}
-
-/** The stack's account as cdk-nag shows it. */
-function nagAccount(stack: Stack): string {
-  return nagText(stack.account, '<AWS::AccountId>');
-}
-
-/** The UUID part of the stack's id (`arn:...:stack/<name>/<uuid>`): new for every creation of the stack. */
-function stackUuid(): string {
-  return Fn.select(2, Fn.split('/', Aws.STACK_ID));
-}
-
-/**
- * The log group's key: rotation on, and usable by CloudWatch Logs of this Region only for this log group
- * (`kms:EncryptionContext:aws:logs:arn`, as the CloudWatch Logs user guide documents in "Encrypt log data in
- * CloudWatch Logs using AWS KMS", step 2).
- */
-function logKey(scope: Construct, logGroupName: string, legacyLogGroupName: string, removalPolicy: RemovalPolicy): kms.Key {
-  const stack = Stack.of(scope);
-  const key = new kms.Key(scope, 'LogKey', {
-    description: 'Encrypts the logs of the cdk-backup-alarms Security Hub finding forwarder',
-    enableKeyRotation: true,
-    // Kept as long as the log group it decrypts is kept.
-    removalPolicy,
-  });
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-    resources: ['*'],
-    conditions: {
-      // The log group, and the fixed name it had before it ended with the stack's UUID: a stack updated from
-      // such a version keeps that log group (RETAIN), whose logs CloudWatch Logs can only decrypt for reading
-      // while the key still admits it. Nothing else of this construct's has or gets that name.
-      ArnEquals: {
-        'kms:EncryptionContext:aws:logs:arn': [logGroupName, legacyLogGroupName].map((name) =>
-          `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${name}`),
-      },
-    },
-  }));
-  return key;
-}
