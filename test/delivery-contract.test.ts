@@ -345,11 +345,21 @@ describe('CloudWatch Logs to the forwarder\'s log key', () => {
     const template = Template.fromStack(oneAccount().stack);
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
     expect(groups).toHaveLength(1);
-    const name = groups[0].Properties.LogGroupName as string;
+    // The name ends with the stack's UUID (new for every creation of the stack): [literal prefix, Fn::Select of AWS::StackId].
+    const [prefix, uuid] = groups[0].Properties.LogGroupName['Fn::Join'][1];
+    expect(uuid).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] });
     expect(groups[0].Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FindingsLogKey/), 'Arn'] });
     const logs = statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy').filter((s) => JSON.stringify(s.Principal).includes('logs.'));
     expect(logs).toHaveLength(1);
     expect(logs[0].Principal.Service).toEqual({ 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
-    expect(logs[0].Condition).toEqual({ ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${name}`]] } } });
+    // The log group, and the fixed name it had before (a stack updated from such a version keeps that group: its logs stay readable).
+    expect(logs[0].Condition).toEqual({
+      ArnEquals: {
+        'kms:EncryptionContext:aws:logs:arn': [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${prefix}`, uuid]] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${prefix.replace(/-$/, '')}`]] },
+        ],
+      },
+    });
   });
 });

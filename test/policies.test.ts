@@ -78,6 +78,7 @@ const ARN_WILDCARDS = [
   /^arn:aws(-cn)?:securityhub:\*:\d{12}:product\/\d{12}\/default$/, // SOURCE_ACCOUNT: the Region of the job
   /^arn:aws(-cn)?:securityhub:\*:\d{12}:hub\/default$/, // the same, for the look-up
   /^arn:aws(-cn)?:iam::\*:role\/[\w+=,.@-]+$/, // the importer role of whichever member account
+  /^arn:aws(-cn)?:logs:[a-z0-9-]+:\d{12}:log-group:\/cdk-backup-alarms\/[\w.-]+-[0-9a-f-]{36}:\*$/, // the streams of the forwarder's own log group
 ];
 
 const list = (v: unknown): unknown[] => (v === undefined ? [] : ([] as unknown[]).concat(v));

@@ -11,6 +11,7 @@ import { createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction } from './
 import { allowRulesToSend, deliveryConfig } from './delivery';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { NO_CROSS_REGION_PARTITIONS, partitionOfRegion } from './partition';
+import { claimRoleName } from './role-names';
 import { checkRetryPolicy, checkRoleName } from './validate';
 import { EVENT_BUS_ARN } from '../shared/names';
 
@@ -48,6 +49,7 @@ export class CentralBusTarget extends Construct {
     const retryAttempts = props.retryAttempts ?? 185;
     const maxEventAge = props.maxEventAge ?? Duration.hours(24);
     checkRoleName(props.owner, 'forwarderRoleName', props.forwarderRoleName);
+    claimRoleName(this, props.owner, 'forwarderRoleName', props.forwarderRoleName);
     this.role = new ManagedPolicyRole(this, 'Role', {
       roleName: props.forwarderRoleName,
       description: `Lets EventBridge forward ${props.owner} events to the central bus, and nothing else`,

@@ -68,8 +68,11 @@ function singleAccount(app: App): Architecture {
 
 const ORGANIZATION: Organization = { managementAccount: EXAMPLE.managementAccount, ous: EXAMPLE_OUS };
 const ORG_SOURCES = everywhere([EXAMPLE.managementAccount, EXAMPLE.centralAccount, ...EXAMPLE.memberAccounts], EXAMPLE.memberRegions);
-/** The fixed name of the central forwarder function's role, which member importer roles trust. */
-export const FINDINGS_FORWARDER_ROLE = 'backup-findings-forwarder';
+/**
+ * The fixed name of the central forwarder function's role, which member importer roles trust. With the
+ * Region: IAM role names are global to an account, so a forwarder in another Region needs its own.
+ */
+export const FINDINGS_FORWARDER_ROLE = `backup-findings-forwarder-${EXAMPLE.centralRegion}`;
 
 function organization(app: App): Architecture {
   return { stacks: buildExample(app), sources: ORG_SOURCES, organization: ORGANIZATION, findings: FindingAttribution.FORWARDER_ACCOUNT };

@@ -48,6 +48,9 @@ export function deploymentsOf(stacks: Stack[], org?: Organization): Deployment[]
   return out;
 }
 
+/** The UUID that `evaluate` gives every stack id. */
+export const EXAMPLE_STACK_UUID = '1c2fa620-982a-11e3-aff7-50e2416294e0';
+
 /** Evaluates the few intrinsics that names and ARNs use here, in a deployment's environment. */
 export function evaluate(value: unknown, d: { account: string; region: string; partition?: string }): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -56,7 +59,17 @@ export function evaluate(value: unknown, d: { account: string; region: string; p
   if (v.Ref === 'AWS::AccountId') return d.account;
   if (v.Ref === 'AWS::Partition') return d.partition ?? partitionOf(d.region);
   if (v.Ref === 'AWS::URLSuffix') return partitionOf(d.region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  // A stack id as CloudFormation makes it: arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid>.
+  if (v.Ref === 'AWS::StackId') return `arn:${d.partition ?? partitionOf(d.region)}:cloudformation:${d.region}:${d.account}:stack/Stack/${EXAMPLE_STACK_UUID}`;
   if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map((x) => evaluate(x, d)).join(v['Fn::Join'][0]);
+  if (v['Fn::Split']) {
+    const source = evaluate(v['Fn::Split'][1], d);
+    return typeof source === 'string' ? source.split(v['Fn::Split'][0]) : value;
+  }
+  if (v['Fn::Select']) {
+    const list = evaluate(v['Fn::Select'][1], d);
+    return Array.isArray(list) ? list[v['Fn::Select'][0]] : value;
+  }
   return value;
 }
 
