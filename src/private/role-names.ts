@@ -1,6 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
+import { partitionOfRegion } from './partition';
 
 /** One construct's claim on a fixed role name. */
 interface Claim {
@@ -69,7 +69,7 @@ export function claimRoleName(scope: Construct, owner: string, prop: string, rol
   const account = Token.isUnresolved(stack.account) ? `of stack '${stack.node.path}'` : stack.account;
   const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
   // The same twelve digits in another partition (aws-cn, aws-us-gov) are another account.
-  const partition = region === undefined ? '' : RegionInfo.get(region).partition ?? '';
+  const partition = region === undefined ? '' : partitionOfRegion(region);
   RoleNameRegistry.of(scope).claim(JSON.stringify([partition, account, roleName]), { owner, prop, roleName, account, region });
 }
 
