@@ -293,6 +293,7 @@ export class CentralAlarmBus extends Construct {
         centralBus: this.eventBus,
         forwardCompletions: true,
         alarmTopic: this.pipelineAlarmTopic,
+        removalPolicy,
         description: 'This account\'s own AWS Backup job failures and completions, into the central alarm bus',
       });
     }

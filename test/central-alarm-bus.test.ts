@@ -339,10 +339,9 @@ describe('removal', () => {
   ])('%s: the archive, the queues and the keys get DeletionPolicy and UpdateReplacePolicy %s', (_name, expected, removalPolicy) => {
     const { template } = synth({ removalPolicy, pipelineAlarmEmailAddresses: ['oncall@example.com'] });
     for (const type of KEPT) {
-      // The LocalBackupEvents rule's own dead-letter queue follows BackupFailureRule's removal policy.
-      const resources = Object.entries(template.findResources(type)).filter(([id]) => !id.includes('LocalBackupEvents'));
-      // The archive; the dead-letter and untrusted-events queues; the alarm and pipeline topics' keys.
-      expect([type, resources.length]).toEqual([type, type === 'AWS::Events::Archive' ? 1 : 2]);
+      // The archive; the dead-letter, untrusted-events and LocalBackupEvents dead-letter queues; both topics' keys.
+      const resources = Object.entries(template.findResources(type));
+      expect([type, resources.length]).toEqual([type, { 'AWS::Events::Archive': 1, 'AWS::SQS::Queue': 3, 'AWS::KMS::Key': 2 }[type]]);
       for (const [id, r] of resources as Array<[string, any]>) {
         expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, expected, expected]);
       }
