@@ -370,6 +370,17 @@ export function alarmMetrics(template: Template): number {
   return n;
 }
 
+/**
+ * Email subscriptions of the topic the rules email every event to (the alarm topic), not of the topic that
+ * only the pipeline's own alarms reach (`pipelineAlarmEmailAddresses`): only the first is billed per event.
+ */
+function alarmEmailSubscriptions(template: Template): number {
+  const ruleTopics = new Set(ofType(template, 'AWS::Events::Rule')
+    .flatMap((r) => (r.Targets ?? []).map((t: any) => t.Arn?.Ref))
+    .filter((ref: unknown) => typeof ref === 'string' && template.Resources?.[ref as string]?.Type === 'AWS::SNS::Topic'));
+  return ofType(template, 'AWS::SNS::Subscription').filter((s) => s.Protocol === 'email' && ruleTopics.has(s.TopicArn?.Ref)).length;
+}
+
 function ofType(template: Template, type: string): any[] {
   return Object.values(template.Resources ?? {}).filter((r) => r.Type === type).map((r) => r.Properties ?? {});
 }
@@ -422,7 +433,7 @@ export function countsFromTemplates(templates: Readonly<Record<string, Template>
     centralKmsKeys: keys.length,
     centralKmsKeysRotating: keys.filter((k) => k.EnableKeyRotation === true).length,
     managementAlarmMetrics: alarmMetrics(outsideStackSet),
-    emailSubscriptions: ofType(central, 'AWS::SNS::Subscription').filter((s) => s.Protocol === 'email').length,
+    emailSubscriptions: alarmEmailSubscriptions(central),
     archiveRetentionDays: archive.RetentionDays ?? 0,
     forwarderMemoryMb: fn.MemorySize ?? 128,
     forwarderArchitecture: (fn.Architectures ?? ['x86_64'])[0],
