@@ -10,6 +10,9 @@ import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } f
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
 
+/** Claims tried per item and run before it is left to the next run. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
 /** What a writer run did with its batch. */
 export interface WriteSummary {
   /** Message ids to return in `batchItemFailures`. */
@@ -135,17 +138,23 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
   let claimed = 0;
   let lostRaces = 0;
   const current: LedgerItem[] = [];
-  for (const item of items) {
-    const t = late() ? undefined : decide(item, o.now, o.settings);
-    if (t === undefined) {
-      current.push(item);
-    } else if (await o.store.claim(t)) {
-      claimed++;
-      current.push(apply(item, t));
-    } else {
-      // A heartbeat (or another run) changed it since the scan: judged again next run.
+  for (const scanned of items) {
+    let item: LedgerItem | undefined = scanned;
+    // A lost race (a heartbeat, another run) is decided again on the item as it is now, so that a silence
+    // that is still a silence after the heartbeat that raced it is claimed in this run, not one later.
+    for (let attempt = 0; item !== undefined; attempt++) {
+      const t = late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : decide(item, o.now, o.settings);
+      if (t === undefined) {
+        current.push(item);
+        break;
+      }
+      if (await o.store.claim(t)) {
+        claimed++;
+        current.push(apply(item, t));
+        break;
+      }
       lostRaces++;
-      current.push(item);
+      item = await o.store.get(item.pk);
     }
   }
 

@@ -83,6 +83,12 @@ export class LedgerStore {
     };
   }
 
+  /** One item, strongly consistent (after a lost race); undefined if it is gone. */
+  public async get(pk: string): Promise<LedgerItem | undefined> {
+    const out = await this.call('GetItem', { TableName: this.tableName, Key: { [LEDGER.PK]: { S: pk } }, ConsistentRead: true });
+    return out.Item === undefined ? undefined : fromDynamo(out.Item);
+  }
+
   /** Claims a state change; false when the item moved on since it was read (a heartbeat, another run). */
   public async claim(t: Transition): Promise<boolean> {
     const names: Record<string, string> = {
