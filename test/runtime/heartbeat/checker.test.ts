@@ -178,8 +178,16 @@ describe('pure decisions', () => {
     const items: LedgerItem[] = [];
     for (let i = 0; i < 450; i++) {
       items.push({
-        pk: `p${i}`, account: String(100000000000 + i), region: REGION, rule: RULE, intervalSeconds: INTERVAL_S,
-        lastSeen: T0, state: i % 3 === 0 ? LedgerState.OK : LedgerState.SILENT, silentSince: T0, ver: 1, notified: {},
+        pk: `p${i}`,
+        account: String(100000000000 + i),
+        region: REGION,
+        rule: RULE,
+        intervalSeconds: INTERVAL_S,
+        lastSeen: T0,
+        state: i % 3 === 0 ? LedgerState.OK : LedgerState.SILENT,
+        silentSince: T0,
+        ver: 1,
+        notified: {},
       });
     }
     const reports = reportsFor(items, ReportDestination.ALARM, T0 + 7 * HOUR, DEFAULT_SETTINGS, 'ledger');

@@ -86,8 +86,10 @@ describe('one heartbeat at a time: lastSeen only moves forward', () => {
     const store = await freshStore();
     await store.record(parseHeartbeat(JSON.stringify(hb(T0)), T0));
     await moto.dynamo('UpdateItem', {
-      TableName: store.tableName, Key: { pk: { S: pk } },
-      UpdateExpression: 'SET #s = :s, ver = :v, notified_alarm = :v', ExpressionAttributeNames: { '#s': 'state' },
+      TableName: store.tableName,
+      Key: { pk: { S: pk } },
+      UpdateExpression: 'SET #s = :s, ver = :v, notified_alarm = :v',
+      ExpressionAttributeNames: { '#s': 'state' },
       ExpressionAttributeValues: { ':s': { S: 'SILENT' }, ':v': { N: '3' } },
     });
     await store.record(parseHeartbeat(JSON.stringify(hb(T0 + HOUR)), T0 + HOUR));

@@ -111,7 +111,9 @@ export class MotoServer {
 }
 
 /** An EventBridge heartbeat event as the central bus delivers it to the buffer queue. */
-export function heartbeatEvent(o: { account: string; region: string; rule: string; time: number; intervalSeconds: number; id?: string }): Record<string, unknown> {
+export function heartbeatEvent(o: {
+  account: string; region: string; rule: string; time: number; intervalSeconds: number; id?: string;
+}): Record<string, unknown> {
   return {
     'version': '0',
     'id': o.id ?? `hb-${o.account}-${o.region}-${o.rule}-${o.time}`,
