@@ -17,8 +17,8 @@ import { checkInterval } from './private/heartbeat';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainCheckov, explainNag } from './private/nag';
 import { checkEach, ownerOf } from './private/validate';
-import { HeartbeatCheckerFunction } from './runtime/heartbeat/heartbeat-checker-function';
-import { HeartbeatWriterFunction } from './runtime/heartbeat/heartbeat-writer-function';
+import { HeartbeatCheckerFunction } from './runtime/heartbeat-checker-function';
+import { HeartbeatWriterFunction } from './runtime/heartbeat-writer-function';
 import {
   anyHeartbeatPattern, ExpectedSources, HEARTBEAT_ENV, HEARTBEAT_RULES, HEARTBEAT_TELEMETRY, HEARTBEAT_TIMING, LEDGER, LEDGER_TTL_ATTRIBUTE,
   REGION_NAME, RULE_ID, RULE_ID_EXPECTED,

@@ -2,7 +2,7 @@
  * Heartbeat checker: on a schedule, reads the ledger, reports sources silent for longer than their allowance
  * (once), their return (once) and declared sources never seen, to the alarm topic and the pipeline topic.
  *
- * Thin on purpose: the decisions are in checker.ts, the run in run.ts. A run that fails throws, so that the
+ * Thin on purpose: the decisions are in heartbeat/checker.ts, the run in heartbeat/run.ts. A run that fails throws, so that the
  * function's Errors metric (and its alarm) sees it; a run that stops at the deadline is finished by the next.
  */
 // The runtime dependencies below are bundled into the Lambda asset by esbuild; the library never loads them.
@@ -11,11 +11,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { dynamoDb, sns } from './aws-client';
-import { loadCheckerConfig } from './config';
-import { runCheck } from './run';
-import { LedgerStore } from './store';
-import { HEARTBEAT_TELEMETRY } from '../../shared/heartbeat';
+import { dynamoDb, sns } from './heartbeat/aws-client';
+import { loadCheckerConfig } from './heartbeat/config';
+import { runCheck } from './heartbeat/run';
+import { LedgerStore } from './heartbeat/store';
+import { HEARTBEAT_TELEMETRY } from '../shared/heartbeat';
 
 /** Stop starting calls this long before the Lambda times out. */
 const SAFETY_MARGIN_MS = 10_000;

@@ -10,16 +10,16 @@ export interface HeartbeatWriterFunctionProps extends lambda.FunctionOptions {
 }
 
 /**
- * An AWS Lambda function which executes src/runtime/heartbeat/heartbeat-writer.
+ * An AWS Lambda function which executes src/runtime/heartbeat-writer.
  */
 export class HeartbeatWriterFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props?: HeartbeatWriterFunctionProps) {
     super(scope, id, {
-      description: 'src/runtime/heartbeat/heartbeat-writer.lambda.ts',
+      description: 'src/runtime/heartbeat-writer.lambda.ts',
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../../assets/runtime/heartbeat/heartbeat-writer.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/runtime/heartbeat-writer.lambda')),
     });
     this.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
   }

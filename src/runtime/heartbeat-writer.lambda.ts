@@ -1,7 +1,7 @@
 /**
  * Heartbeat ledger writer: SQS (one heartbeat event per message, from the central bus) -> DynamoDB.
  *
- * Thin on purpose: parsing and the conditional write are in ledger.ts, the batch in run.ts. Every record ends
+ * Thin on purpose: parsing and the conditional write are in heartbeat/ledger.ts, the batch in heartbeat/run.ts. Every record ends
  * recorded, stale (a newer heartbeat of its source is already in the ledger: nothing to do), or in
  * `batchItemFailures` (malformed, or its write failed), so that SQS retries it alone.
  */
@@ -11,11 +11,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoDb } from './aws-client';
-import { loadWriterTable } from './config';
-import { writeBatch } from './run';
-import { LedgerStore } from './store';
-import { HEARTBEAT_TELEMETRY } from '../../shared/heartbeat';
+import { dynamoDb } from './heartbeat/aws-client';
+import { loadWriterTable } from './heartbeat/config';
+import { writeBatch } from './heartbeat/run';
+import { LedgerStore } from './heartbeat/store';
+import { HEARTBEAT_TELEMETRY } from '../shared/heartbeat';
 
 const store = new LedgerStore(dynamoDb(), loadWriterTable(process.env));
 const logger = new Logger({ serviceName: HEARTBEAT_TELEMETRY.WRITER_SERVICE_NAME });

@@ -10,16 +10,16 @@ export interface HeartbeatCheckerFunctionProps extends lambda.FunctionOptions {
 }
 
 /**
- * An AWS Lambda function which executes src/runtime/heartbeat/heartbeat-checker.
+ * An AWS Lambda function which executes src/runtime/heartbeat-checker.
  */
 export class HeartbeatCheckerFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props?: HeartbeatCheckerFunctionProps) {
     super(scope, id, {
-      description: 'src/runtime/heartbeat/heartbeat-checker.lambda.ts',
+      description: 'src/runtime/heartbeat-checker.lambda.ts',
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../../assets/runtime/heartbeat/heartbeat-checker.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/runtime/heartbeat-checker.lambda')),
     });
     this.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
   }
