@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
+import { createFunctionLogs } from './private/function-logs';
 import { checkInterval } from './private/heartbeat';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainCheckov, explainNag } from './private/nag';
@@ -221,7 +222,7 @@ export class HeartbeatMonitor extends Construct {
       [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
       POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.WRITER_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
-    }, 'Writes heartbeats to the heartbeat ledger (cdk-backup-alarms)');
+    }, 'Writes heartbeats to the heartbeat ledger (cdk-backup-alarms)', removalPolicy);
     writer.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     writer.fn.addEventSource(new sources.SqsEventSource(this.queue, {
       batchSize: 100,
@@ -248,7 +249,7 @@ export class HeartbeatMonitor extends Construct {
       ...(expected ? { [HEARTBEAT_ENV.EXPECTED_SOURCES]: JSON.stringify(expected) } : {}),
       POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
-    }, 'Reports silent heartbeat sources (cdk-backup-alarms)');
+    }, 'Reports silent heartbeat sources (cdk-backup-alarms)', removalPolicy);
     // Exactly what the checker does: scan, read one item after a lost race, claim and mark (UpdateItem), and
     // create the items of expected sources (PutItem, only with expectations).
     checker.fn.addToRolePolicy(new iam.PolicyStatement({
@@ -299,25 +300,20 @@ export class HeartbeatMonitor extends Construct {
     }
   }
 
-  /** A function with its own log group, a role that may write exactly there, and the nag reasons they share. */
+  /**
+   * A function in its own scope (`<id>/Function`), with its own log group and key (the library's
+   * `createFunctionLogs`: named per stack creation, kept by `removalPolicy`), a role that may write exactly
+   * there, and the nag reasons every function of the library shares.
+   */
   private function(id: string, kind: new (scope: Construct, id: string, props: lambda.FunctionOptions) => lambda.Function, timeout: Duration,
-    environment: { [key: string]: string }, description: string): { fn: lambda.Function; role: ManagedPolicyRole } {
-    // No fixed name: a kept log group never blocks the next deployment.
-    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
-    const logReason = 'CloudWatch Logs encrypts every log group at rest with service-managed keys; a customer-managed key would cost 1 USD a month '
-      + 'and its key policy would have to name this generated log group. The logs hold source ids and times, no secrets.';
-    explainNag(logGroup, [
-      { id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', reason: logReason, checkov: ['CKV_AWS_158'] },
-      { id: 'HIPAA.Security-CloudWatchLogGroupEncrypted', reason: logReason },
-      { id: 'PCI.DSS.321-CloudWatchLogGroupEncrypted', reason: logReason },
-    ]);
-    const role = new ManagedPolicyRole(this, `${id}Role`, {
+    environment: { [key: string]: string }, description: string, removalPolicy: RemovalPolicy): { fn: lambda.Function; role: ManagedPolicyRole } {
+    const scope = new Construct(this, id);
+    const role = new ManagedPolicyRole(scope, 'Role', {
       description,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    // Exactly the function's own log group (not AWSLambdaBasicExecutionRole, which allows every log group).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const fn = new kind(this, id, {
+    const { logGroup } = createFunctionLogs(scope, { role, retention: logs.RetentionDays.ONE_YEAR, removalPolicy, description });
+    const fn = new kind(scope, 'Function', {
       role,
       description,
       architecture: lambda.Architecture.ARM_64,

@@ -4,10 +4,11 @@
  * lead adds to BackupFailureRule and BackupTamperRule), forwards exactly its own heartbeat and still every
  * failure it forwarded before; it never reaches the Security Hub forwarder's rules (no finding).
  *
- * The email rules: `anyAlarmPattern()` on main still matches any non-AWS source through its "other events"
- * branch, so a heartbeat would be emailed today. Issue 19, item 5 (only `aws.*` sources reach email) fixes
- * that; the `test.failing` below records the gap and starts failing, on purpose, once that fix is merged:
- * then turn it into a plain `test`.
+ * The email rules (`anyAlarmPattern()`) take only `aws.*` sources since issue 19 item 5, so no heartbeat is
+ * emailed. But the UntrustedEvents rule counts every other source and alarms on it: with heartbeats wired in,
+ * it must exclude them (`untrustedExceptHeartbeatsPattern()`, which the lead makes the body of
+ * `untrustedEventsPattern()`); the `test.failing` below records that today's pattern counts heartbeats, and
+ * starts failing, on purpose, once the wiring is done: then make it a plain `test`.
  *
  * Governing page: "Amazon EventBridge event patterns" (content filtering, `$or`),
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html, and "Amazon EventBridge
@@ -18,7 +19,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BackupFailureRule, BackupTamperRule } from '../src';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
-import { anyAlarmPattern, anyOf, anyTamperPattern, jobFindingPattern } from '../src/private/patterns';
+import { untrustedExceptHeartbeatsPattern } from '../src/private/heartbeat';
+import { anyAlarmPattern, anyOf, anyTamperPattern, jobFindingPattern, untrustedEventsPattern } from '../src/private/patterns';
 import { anyHeartbeatPattern, HEARTBEAT_RULES, heartbeatPattern } from '../src/shared/heartbeat';
 import { heartbeatEvent } from './runtime/heartbeat/moto-server';
 
@@ -44,6 +46,8 @@ const events = {
   'heartbeat-tamper-rule': hb(HEARTBEAT_RULES.BACKUP_TAMPER_RULE),
   'backup-failed': documented['backup-failed'],
   'backup-completed': documented['backup-completed'],
+  'custom-source': { ...hb(HEARTBEAT_RULES.BACKUP_FAILURE_RULE), 'source': 'someone.else', 'detail-type': 'Please email this' },
+  'forged-heartbeat-type': { ...hb(HEARTBEAT_RULES.BACKUP_FAILURE_RULE), 'detail-type': 'Please email this' },
 };
 
 const m = matchMatrix({
@@ -54,6 +58,8 @@ const m = matchMatrix({
   forwarderJobs: jobFindingPattern(),
   forwarderTamper: anyTamperPattern(),
   email: anyAlarmPattern(),
+  untrustedToday: untrustedEventsPattern(),
+  untrustedWired: untrustedExceptHeartbeatsPattern(),
 }, events);
 
 const matched = (row: Record<string, boolean>) => Object.keys(row).filter((e) => row[e]).sort();
@@ -78,8 +84,16 @@ test('no heartbeat reaches the Security Hub forwarder (never a finding)', () => 
   expect(matched(m.forwarderTamper)).toEqual([]);
 });
 
-// Fails today (anyAlarmPattern's "other events" branch takes any non-AWS source); passes, and so turns red
-// here, once issue 19 item 5 is merged. Then make it a plain test.
-test.failing('no heartbeat reaches an email rule (needs issue 19, item 5)', () => {
-  expect(matched(m.email).filter((e) => e.startsWith('heartbeat'))).toEqual([]);
+test('no heartbeat reaches an email rule (only aws.* sources do, issue 19 item 5)', () => {
+  expect(matched(m.email)).toEqual(['backup-failed']);
+});
+
+test('untrustedExceptHeartbeatsPattern: counts every non-AWS source but the heartbeats themselves', () => {
+  expect(matched(m.untrustedWired)).toEqual(['custom-source', 'forged-heartbeat-type']);
+});
+
+// Fails today (untrustedEventsPattern counts heartbeats); passes, and so turns red here, once the lead makes
+// untrustedExceptHeartbeatsPattern its body. Then make it a plain test.
+test.failing('the UntrustedEvents rule does not count heartbeats (needs the wiring of issue 20)', () => {
+  expect(matched(m.untrustedToday).filter((e) => e.startsWith('heartbeat'))).toEqual([]);
 });
