@@ -10,6 +10,32 @@ import {
 } from './shared/heartbeat';
 
 /**
+ * The heartbeat of a forwarding rule, as the rules take it (`BackupFailureRule`, `BackupTamperRule`,
+ * `BackupPolicyChangeRule` and the StackSet's member template, once wired).
+ */
+export interface HeartbeatOptions {
+  /**
+   * Send a heartbeat through this rule (a `BackupHeartbeat`, and the heartbeat in the rule's pattern), so that
+   * the central `HeartbeatMonitor` reports the rule, its role or its path going silent.
+   * @default true
+   */
+  readonly heartbeat?: boolean;
+
+  /**
+   * How often the heartbeat is sent (5 minutes to 1 day, whole minutes).
+   * @default Duration.hours(3)
+   */
+  readonly heartbeatInterval?: Duration;
+
+  /**
+   * The rule id the heartbeat carries; give one when two rules of the same kind forward from one account and
+   * Region (each needs its own, or one would vouch for the other).
+   * @default - the kind of the rule: 'backup-failure-rule', 'backup-tamper-rule' or 'backup-policy-change-rule'
+   */
+  readonly heartbeatRuleId?: string;
+}
+
+/**
  * Properties of a `BackupHeartbeat`.
  */
 export interface BackupHeartbeatProps {
