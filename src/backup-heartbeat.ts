@@ -92,8 +92,8 @@ export class BackupHeartbeat extends Construct {
 
     const stack = Stack.of(this);
     const defaultBusArn = `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default`;
-    // "Set up the execution role" (EventBridge Scheduler user guide): trust scheduler.amazonaws.com, with
-    // aws:SourceAccount against the confused deputy.
+    // EventBridge Scheduler user guide, "Set up the execution role" (trust scheduler.amazonaws.com) and
+    // "Confused deputy prevention in EventBridge Scheduler" (aws:SourceAccount in the trust policy).
     const role = new ManagedPolicyRole(this, 'Role', {
       description: `Puts the ${this.ruleId} heartbeat on the default event bus (cdk-backup-alarms)`,
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {

@@ -5,8 +5,10 @@
  * clean under all five packs, validation messages that name the prop, the value and the fix.
  *
  * Governing pages:
- * - "Setting up the execution role" (EventBridge Scheduler user guide: trust scheduler.amazonaws.com with
- *   aws:SourceAccount), https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html
+ * - "Setting up Amazon EventBridge Scheduler", "Set up the execution role" (trust scheduler.amazonaws.com),
+ *   https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html, and "Confused deputy prevention in
+ *   EventBridge Scheduler" (aws:SourceAccount or aws:SourceArn in the execution role's trust policy),
+ *   https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
  * - "EventBridgeParameters" (Scheduler API reference: the templated PutEvents target; Source may not start with
  *   aws.), https://docs.aws.amazon.com/scheduler/latest/APIReference/API_EventBridgeParameters.html
  * - "Using Lambda with Amazon SQS" (visibility timeout six times the function timeout; partial batch responses),
