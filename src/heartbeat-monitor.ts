@@ -27,27 +27,9 @@ import {
 import { ACCOUNT_ID } from './shared/names';
 
 /**
- * Properties of a `HeartbeatMonitor`.
+ * How a `HeartbeatMonitor` judges silence and what it expects: the settings `CentralAlarmBus` passes through.
  */
-export interface HeartbeatMonitorProps {
-  /** The central event bus the heartbeats arrive on (`CentralAlarmBus.eventBus`). */
-  readonly eventBus: events.IEventBus;
-
-  /**
-   * The alarm topic (the backup team's email): reports of silent, never-seen and returned sources.
-   * Give `alarmTopic`, `pipelineAlarmTopic` or both.
-   * @default - reports go to `pipelineAlarmTopic` only
-   */
-  readonly alarmTopic?: sns.ITopic;
-
-  /**
-   * The second destination of the pipeline's own alarms, independent of the alarm topic and its key: the
-   * reports go there too (the path being judged may be the alarm topic's), and so do the monitor's own alarms
-   * (the checker stopped or failed, heartbeats that could not be written).
-   * @default - reports and the monitor's alarms go to `alarmTopic` only
-   */
-  readonly pipelineAlarmTopic?: sns.ITopic;
-
+export interface HeartbeatMonitorOptions {
   /**
    * How many intervals a source may miss before it is reported silent (1 to 10). A report then comes within
    * `missedIntervals x interval + 5 minutes + checkPeriod` of the last heartbeat.
@@ -88,10 +70,33 @@ export interface HeartbeatMonitorProps {
   readonly expectedInterval?: Duration;
 
   /**
-   * What happens to the ledger table and the dead-letter queue when the stack is deleted.
+   * What happens to the ledger table, the dead-letter queue and the log groups when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Properties of a `HeartbeatMonitor`.
+ */
+export interface HeartbeatMonitorProps extends HeartbeatMonitorOptions {
+  /** The central event bus the heartbeats arrive on (`CentralAlarmBus.eventBus`). */
+  readonly eventBus: events.IEventBus;
+
+  /**
+   * The alarm topic (the backup team's email): reports of silent, never-seen and returned sources.
+   * Give `alarmTopic`, `pipelineAlarmTopic` or both.
+   * @default - reports go to `pipelineAlarmTopic` only
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * The second destination of the pipeline's own alarms, independent of the alarm topic and its key: the
+   * reports go there too (the path being judged may be the alarm topic's), and so do the monitor's own alarms
+   * (the checker stopped or failed, heartbeats that could not be written).
+   * @default - reports and the monitor's alarms go to `alarmTopic` only
+   */
+  readonly pipelineAlarmTopic?: sns.ITopic;
 }
 
 /** Lambda limits a function's environment to 4 KB; this leaves room for the other variables. */
