@@ -1,13 +1,13 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -148,8 +148,8 @@ export class HeartbeatMonitor extends Construct {
   public readonly writerFunction: lambda.IFunction;
   /** The checker. */
   public readonly checkerFunction: lambda.IFunction;
-  /** The schedule that runs the checker. */
-  public readonly checkRule: events.Rule;
+  /** The EventBridge Scheduler schedule that runs the checker. */
+  public readonly checkSchedule: scheduler.CfnSchedule;
   /** Fires when the checker has not run for two periods. */
   public readonly checkerStoppedAlarm: cloudwatch.Alarm;
   /** Fires when a checker run failed (for example a report could not be published). */
@@ -271,17 +271,29 @@ export class HeartbeatMonitor extends Construct {
       }]);
     }
     this.checkerFunction = checker.fn;
-    this.checkRule = new events.Rule(this, 'CheckSchedule', {
-      description: 'Runs the heartbeat checker (cdk-backup-alarms)',
-      schedule: events.Schedule.rate(Duration.seconds(checkSeconds)),
+    // EventBridge Scheduler runs the checker (as BackupHeartbeat sends heartbeats): its role may invoke exactly
+    // this function, and trusts Scheduler for this account only ("Confused deputy prevention in EventBridge
+    // Scheduler"). No retries: a run that did not happen is the next run's work, and the stopped alarm watches.
+    const stack = Stack.of(this);
+    const scheduleRole = new ManagedPolicyRole(this, 'CheckScheduleRole', {
+      description: 'Lets EventBridge Scheduler run the heartbeat checker (cdk-backup-alarms)',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
     });
-    // No retries: a run that did not happen is the next run's work, and the stopped alarm watches the gaps.
-    this.checkRule.addTarget(new targets.LambdaFunction(checker.fn, { retryAttempts: 0 }));
-    explainNag(this.checkRule, [{
-      id: 'Serverless-EventBusDLQ',
-      reason: 'The target is the scheduled checker: a run that could not be delivered is replaced by the next one, and the '
-        + 'CheckerStoppedAlarm (Invocations missing for two periods, treated as breaching) tells the pipeline topic when runs stop.',
-    }]);
+    scheduleRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [checker.fn.functionArn] }));
+    this.checkSchedule = new scheduler.CfnSchedule(this, 'CheckSchedule', {
+      description: 'Runs the heartbeat checker (cdk-backup-alarms)',
+      scheduleExpression: `rate(${checkSeconds / 60} minutes)`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: checker.fn.functionArn,
+        roleArn: scheduleRole.roleArn,
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      },
+    });
+    this.checkSchedule.node.addDependency(scheduleRole.policy!);
 
     // Alarms, to the destination that does not depend on the path being judged.
     const ownTopic = props.pipelineAlarmTopic ?? props.alarmTopic!;

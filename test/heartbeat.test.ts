@@ -169,7 +169,17 @@ describe('HeartbeatMonitor', () => {
   test('the checker runs on a schedule; the checker stopping, failing, and heartbeats not written all alarm to the pipeline topic', () => {
     const { template, stack } = centralStack();
     const t = template();
-    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }),
+    });
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } })] },
+    });
+    // Every EventBridge rule of the monitor has a pattern (the checker runs on a Scheduler schedule, not a scheduled rule).
+    for (const r of Object.values(t.findResources('AWS::Events::Rule')) as any[]) expect(r.Properties.EventPattern).toBeDefined();
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Invocations',
       Namespace: 'AWS/Lambda',
