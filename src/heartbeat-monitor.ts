@@ -70,6 +70,13 @@ export interface HeartbeatMonitorOptions {
   readonly expectedInterval?: Duration;
 
   /**
+   * Also import a Security Hub finding per silent source (HIGH, in this account and Region, naming the silent
+   * account, Region and rule), archived when the source returns. Security Hub CSPM must be enabled here.
+   * @default false
+   */
+  readonly securityHubFindings?: boolean;
+
+  /**
    * What happens to the ledger table, the dead-letter queue and the log groups when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
@@ -252,6 +259,7 @@ export class HeartbeatMonitor extends Construct {
       [HEARTBEAT_ENV.MISSED_INTERVALS]: String(missedIntervals),
       [HEARTBEAT_ENV.EXPECTED_INTERVAL_SECONDS]: String(expectedSeconds),
       ...(expected ? { [HEARTBEAT_ENV.EXPECTED_SOURCES]: JSON.stringify(expected) } : {}),
+      ...(props.securityHubFindings ? { [HEARTBEAT_ENV.SECURITY_HUB_FINDINGS]: 'true' } : {}),
       POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
     }, 'Reports silent heartbeat sources (cdk-backup-alarms)', removalPolicy);
@@ -262,6 +270,14 @@ export class HeartbeatMonitor extends Construct {
       resources: [this.table.tableArn],
     }));
     for (const topic of [props.alarmTopic, props.pipelineAlarmTopic]) topic?.grantPublish(checker.fn);
+    if (props.securityHubFindings) {
+      // Findings are imported as this account, through its own default product ARN only.
+      const here = Stack.of(this);
+      checker.fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['securityhub:BatchImportFindings'],
+        resources: [`arn:${here.partition}:securityhub:${here.region}:${here.account}:product/${here.account}/default`],
+      }));
+    }
     if (props.alarmTopic?.masterKey || props.pipelineAlarmTopic?.masterKey) {
       explainNag(checker.role.policy!, [{
         id: 'AwsSolutions-IAM5',

@@ -222,6 +222,18 @@ describe('HeartbeatMonitor', () => {
     expect(() => centralStack(props as any, topics)).toThrow(message);
   });
 
+  test('securityHubFindings: the checker may import findings through this account\'s own product ARN only', () => {
+    const imports = (t: Template) => Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((s: any) => s.Action === 'securityhub:BatchImportFindings');
+    expect(imports(centralStack().template())).toEqual([]);
+    const t = centralStack({ securityHubFindings: true }).template();
+    expect(imports(t).map((s: any) => s.Resource)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':securityhub:eu-west-1:111111111111:product/111111111111/default']] },
+    ]);
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')) as any[];
+    expect(fns.some((f) => f.Properties.Environment.Variables.HEARTBEAT_SECURITY_HUB_FINDINGS === 'true')).toBe(true);
+  });
+
   test('expectations reach the checker as JSON', () => {
     const t = centralStack({ expectedAccounts: ['222222222222', '333333333333'], expectedRegions: ['eu-central-1'] }).template();
     const fns = Object.values(t.findResources('AWS::Lambda::Function')) as any[];

@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { dynamoDb, sns } from './heartbeat/aws-client';
+import { dynamoDb, securityHub, sns } from './heartbeat/aws-client';
 import { loadCheckerConfig } from './heartbeat/config';
 import { runCheck } from './heartbeat/run';
 import { LedgerStore } from './heartbeat/store';
@@ -23,6 +23,7 @@ const SAFETY_MARGIN_MS = 10_000;
 const config = loadCheckerConfig(process.env);
 const store = new LedgerStore(dynamoDb(), config.tableName);
 const publish = sns();
+const importFindings = config.securityHubFindings ? securityHub() : undefined;
 const logger = new Logger({ serviceName: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME });
 const metrics = new Metrics({ namespace: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE, serviceName: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME });
 
@@ -39,6 +40,8 @@ export const handler = async (_event: unknown, context: Context): Promise<void> 
       expected: config.expected,
       now: Date.now(),
       deadline: remaining === undefined ? undefined : Date.now() + remaining - SAFETY_MARGIN_MS,
+      importFindings,
+      home: importFindings === undefined ? undefined : homeOf(context.invokedFunctionArn),
       onPublishError: (destination, err) => logger.error('report not published; it is sent again on the next run', { destination, error: err as Error }),
     });
     metrics.addMetric('SourcesChecked', MetricUnit.Count, summary.sources);
@@ -55,3 +58,10 @@ export const handler = async (_event: unknown, context: Context): Promise<void> 
     metrics.publishStoredMetrics();
   }
 };
+
+/** The checker's own partition, account and Region, from its ARN: where its findings are imported. */
+function homeOf(invokedFunctionArn: string): { partition: string; accountId: string; region: string } {
+  const [, partition, , region, accountId] = (invokedFunctionArn ?? '').split(':');
+  if (!partition || !region || !/^\d{12}$/.test(accountId ?? '')) throw new Error(`cannot read the checker's account from '${invokedFunctionArn}'`);
+  return { partition, accountId: accountId!, region: process.env.AWS_REGION || region };
+}

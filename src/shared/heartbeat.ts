@@ -138,6 +138,8 @@ export enum ReportDestination {
   ALARM = 'alarm',
   /** The second destination of the pipeline's own alarms (issue 19, item 6). */
   PIPELINE = 'pipeline',
+  /** Security Hub: one finding per silence, archived when the source returns (optional). */
+  SECURITY_HUB = 'securityhub',
 }
 
 /** The ledger key of a source. */
@@ -159,6 +161,8 @@ export const HEARTBEAT_ENV = {
   EXPECTED_INTERVAL_SECONDS: 'HEARTBEAT_EXPECTED_INTERVAL_SECONDS',
   /** Declared expectations, JSON `ExpectedSources`. */
   EXPECTED_SOURCES: 'HEARTBEAT_EXPECTED_SOURCES',
+  /** `true`: import a Security Hub finding per silence (in the checker's own account and Region). */
+  SECURITY_HUB_FINDINGS: 'HEARTBEAT_SECURITY_HUB_FINDINGS',
 } as const;
 
 /** Declared expectations: every account x Region x rule listed must send heartbeats. */

@@ -132,3 +132,20 @@ export function sns(env: ClientEnv = { region: process.env.AWS_REGION ?? '', end
     }
   };
 }
+
+/** Security Hub BatchImportFindings (at most 100 findings): resolves to the ids that failed. */
+export type ImportFindings = (findings: Array<Record<string, unknown>>) => Promise<string[]>;
+
+/** A Security Hub client of the function's Region (REST-JSON, POST /findings/import). */
+export function securityHub(env: ClientEnv = { region: process.env.AWS_REGION ?? '', endpoint: process.env.AWS_ENDPOINT_URL_SECURITYHUB }): ImportFindings {
+  return async (findings) => {
+    const url = endpointOf('securityhub', env.region, env.endpoint);
+    const { status, text } = await send('securityhub', { ...env, endpoint: `${url.origin}/findings/import` },
+      { 'content-type': 'application/json' }, JSON.stringify({ Findings: findings }));
+    const body = text === '' ? {} : JSON.parse(text);
+    if (status >= 300) {
+      throw new AwsCallError(String(body.Code ?? body.__type ?? `HTTP${status}`), status, String(body.Message ?? body.message ?? text.slice(0, 300)));
+    }
+    return (body.FailedFindings ?? []).map((f: { Id?: string }) => String(f.Id));
+  };
+}

@@ -13,6 +13,8 @@ export interface CheckerConfig {
   readonly pipelineTopicArn?: string;
   readonly settings: CheckerSettings;
   readonly expected?: ExpectedSources;
+  /** Import a Security Hub finding per silence. */
+  readonly securityHubFindings: boolean;
 }
 
 function required(env: Record<string, string | undefined>, name: string): string {
@@ -55,6 +57,7 @@ export function loadCheckerConfig(env: Record<string, string | undefined>): Chec
       graceSeconds: HEARTBEAT_TIMING.GRACE_SECONDS,
     },
     expected: parseExpected(env[HEARTBEAT_ENV.EXPECTED_SOURCES]),
+    securityHubFindings: env[HEARTBEAT_ENV.SECURITY_HUB_FINDINGS] === 'true',
   };
 }
 

@@ -2,10 +2,11 @@
  * One run of each function, with its I/O injected (the ledger store, the publisher, the clock), so that tests
  * drive the real sequence against a real DynamoDB-compatible server. The Lambda handlers only wire these up.
  */
-import { Publish } from './aws-client';
+import { ImportFindings, Publish } from './aws-client';
 import {
-  apply, CheckerSettings, decide, expectedItem, LedgerItem, missingExpected, reportsFor,
+  apply, CheckerSettings, decide, expectedItem, LedgerItem, missingExpected, owes, reportsFor,
 } from './checker';
+import { FindingHome, heartbeatFinding } from './finding';
 import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } from './ledger';
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
@@ -98,7 +99,14 @@ export interface CheckOptions {
   /** No new page, claim or publish starts after this (epoch ms). */
   readonly deadline?: number;
   readonly onPublishError?: (destination: ReportDestination, err: unknown) => void;
+  /** Security Hub BatchImportFindings, when findings are on. */
+  readonly importFindings?: ImportFindings;
+  /** The checker's own account and Region (findings are imported there). */
+  readonly home?: FindingHome;
 }
+
+/** Findings per BatchImportFindings call (Security Hub's maximum). */
+const FINDINGS_PER_CALL = 100;
 
 /**
  * One check: scan the ledger page by page, claim every change, create the items of declared sources never
@@ -176,6 +184,31 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
       }
       reportsSent++;
       for (const { pk, ver } of report.items) await o.store.markNotified(pk, destination, ver);
+    }
+  }
+  if (o.importFindings !== undefined && o.home !== undefined) {
+    const pairs = current.filter((i) => owes(i, ReportDestination.SECURITY_HUB))
+      .map((item) => ({ item, finding: heartbeatFinding(item, o.home!) }))
+      .filter((p): p is { item: LedgerItem; finding: Record<string, unknown> } => p.finding !== undefined);
+    for (let k = 0; k < pairs.length && !late(); k += FINDINGS_PER_CALL) {
+      const chunk = pairs.slice(k, k + FINDINGS_PER_CALL);
+      let failed: Set<string>;
+      try {
+        failed = new Set(await o.importFindings(chunk.map((p) => p.finding)));
+      } catch (err) {
+        publishFailures++;
+        o.onPublishError?.(ReportDestination.SECURITY_HUB, err);
+        continue;
+      }
+      if (failed.size > 0) {
+        // Refused findings stay owed and are imported again on the next run.
+        publishFailures++;
+        o.onPublishError?.(ReportDestination.SECURITY_HUB, new Error(`Security Hub refused ${failed.size} finding(s): ${[...failed].slice(0, 5).join(', ')}`));
+      }
+      reportsSent++;
+      for (const p of chunk) {
+        if (!failed.has(String(p.finding.Id))) await o.store.markNotified(p.item.pk, ReportDestination.SECURITY_HUB, p.item.ver);
+      }
     }
   }
   return {

@@ -11,8 +11,9 @@
  * - "Publish" (SNS API reference: Subject at most 100 printable ASCII characters), https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
 import { heartbeatEvent, MotoServer } from './moto-server';
-import { AwsCallError, sns } from '../../../src/runtime/heartbeat/aws-client';
+import { AwsCallError, securityHub, sns } from '../../../src/runtime/heartbeat/aws-client';
 import { decide, DEFAULT_SETTINGS, humanDuration, LedgerItem, reportsFor } from '../../../src/runtime/heartbeat/checker';
+import { heartbeatFinding } from '../../../src/runtime/heartbeat/finding';
 import { parseHeartbeat } from '../../../src/runtime/heartbeat/ledger';
 import { runCheck } from '../../../src/runtime/heartbeat/run';
 import { fromDynamo, LedgerStore } from '../../../src/runtime/heartbeat/store';
@@ -218,5 +219,78 @@ describe('SNS Publish on the wire (moto)', () => {
     const publish = sns({ region: 'eu-west-1', endpoint: moto.url });
     await expect(publish(arn, 'Backup alarm heartbeats: 1 silent', 'text')).resolves.toBeUndefined();
     await expect(publish(`${arn}-missing`, 's', 'm')).rejects.toThrow(/NotFound/);
+  });
+});
+
+describe('Security Hub findings (moto): one per silence, archived when the source returns', () => {
+  // "BatchImportFindings" (Security Hub API reference) and "Updating findings with BatchImportFindings"
+  // (a re-import counts only with a later UpdatedAt), https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html
+  const HOME = { partition: 'aws', accountId: '123456789012', region: 'eu-west-1' };
+
+  async function findings(): Promise<any[]> {
+    const res = await fetch(`${moto.url}/findings`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'authorization': 'AWS4-HMAC-SHA256 Credential=AKIAHEARTBEATTEST000/20261201/eu-west-1/securityhub/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify({ MaxResults: 100 }),
+    });
+    return ((await res.json()) as any).Findings ?? [];
+  }
+
+  test('silent -> ACTIVE finding (HIGH, naming account, Region, rule); returned -> the same finding ARCHIVED, later UpdatedAt', async () => {
+    const f = await fixture();
+    const importFindings = securityHub({ region: 'eu-west-1', endpoint: moto.url });
+    const withFindings = { importFindings, home: HOME };
+    await f.beat(A, T0);
+    await f.check(T0 + ALLOWANCE + 1, withFindings);
+    const open = (await findings()).filter((x) => x.Id.includes(`/${A}/`));
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({
+      Id: `cdk-backup-alarms/heartbeat/${A}/${REGION}/${RULE}/${T0}`,
+      AwsAccountId: HOME.accountId,
+      RecordState: 'ACTIVE',
+      Severity: { Label: 'HIGH' },
+      Title: `Backup alarm path silent: account ${A}, Region ${REGION}, rule ${RULE}`,
+      CreatedAt: new Date(T0).toISOString(),
+    });
+    // Later runs import nothing more.
+    await f.check(T0 + ALLOWANCE + HOUR, withFindings);
+    await f.beat(A, T0 + 8 * HOUR);
+    await f.check(T0 + 8 * HOUR + MIN, withFindings);
+    const closed = (await findings()).filter((x) => x.Id.includes(`/${A}/`));
+    expect(closed).toHaveLength(1);
+    expect(closed[0].RecordState).toBe('ARCHIVED');
+    expect(Date.parse(closed[0].UpdatedAt)).toBeGreaterThan(Date.parse(open[0].UpdatedAt));
+    expect(closed[0].CreatedAt).toBe(open[0].CreatedAt);
+  });
+
+  test('a refused or failed import is retried on the next run', async () => {
+    const f = await fixture();
+    let calls = 0;
+    const flaky = async (batch: Array<Record<string, unknown>>) => {
+      calls++;
+      if (calls === 1) throw new AwsCallError('InvalidAccessException', 401, 'Security Hub is not enabled');
+      if (calls === 2) return batch.map((x) => String(x.Id));
+      return [];
+    };
+    await f.beat(A, T0);
+    expect((await f.check(T0 + ALLOWANCE + 1, { importFindings: flaky, home: HOME })).publishFailures).toBe(1);
+    expect((await f.check(T0 + ALLOWANCE + 2, { importFindings: flaky, home: HOME })).publishFailures).toBe(1);
+    expect((await f.check(T0 + ALLOWANCE + 3, { importFindings: flaky, home: HOME })).publishFailures).toBe(0);
+    expect(calls).toBe(3);
+    await f.check(T0 + ALLOWANCE + 4, { importFindings: flaky, home: HOME });
+    expect(calls).toBe(3);
+  });
+
+  test('pure: never seen has its own title; nothing to say for an item never changed', () => {
+    const base = { pk: 'p', account: A, region: REGION, rule: RULE, notified: {}, intervalSeconds: INTERVAL_S };
+    expect(heartbeatFinding({ ...base, state: LedgerState.OK, ver: 0 }, HOME)).toBeUndefined();
+    const silentItem = { ...base, state: LedgerState.SILENT, ver: 1, expectedSince: T0, silentSince: T0, changedAt: T0 + 7 * HOUR };
+    const never = heartbeatFinding(silentItem, HOME)!;
+    expect(never.Title).toBe(`Backup alarm path never reported: account ${A}, Region ${REGION}, rule ${RULE}`);
+    expect((never.Description as string).length).toBeLessThanOrEqual(1024);
+    expect(never.ProductFields).toMatchObject({ 'cdk-backup-alarms/last-heartbeat': 'never' });
   });
 });
