@@ -17,7 +17,7 @@ import { createHash, createHmac } from 'crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /** SHA-256 (and HMAC-SHA-256 with a secret) for the signer, on Node.js's crypto. */
-class Sha256 {
+export class Sha256 {
   private readonly hash;
   constructor(secret?: unknown) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret as Uint8Array);
