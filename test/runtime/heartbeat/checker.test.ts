@@ -10,8 +10,10 @@
  *   https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html
  * - "Publish" (SNS API reference: Subject at most 100 printable ASCII characters), https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
+import { InvalidAccessException } from '@aws-sdk/client-securityhub';
+import { KMSDisabledException } from '@aws-sdk/client-sns';
 import { heartbeatEvent, MotoServer } from './moto-server';
-import { AwsCallError, securityHub, sns } from '../../../src/runtime/heartbeat/aws-client';
+import { securityHub, sns } from '../../../src/runtime/heartbeat/aws-client';
 import { decide, DEFAULT_SETTINGS, humanDuration, LedgerItem, reportsFor } from '../../../src/runtime/heartbeat/checker';
 import { heartbeatFinding } from '../../../src/runtime/heartbeat/finding';
 import { parseHeartbeat } from '../../../src/runtime/heartbeat/ledger';
@@ -47,7 +49,7 @@ async function fixture() {
   const publish = async (topic: string, subject: string, message: string) => {
     if (failNext > 0) {
       failNext--;
-      throw new AwsCallError('KMSDisabledException', 400, 'injected');
+      throw new KMSDisabledException({ $metadata: { httpStatusCode: 400 }, message: 'injected' });
     }
     sent.push({ topic, subject, message });
   };
@@ -218,7 +220,8 @@ describe('SNS Publish on the wire (moto)', () => {
     const arn = /<TopicArn>([^<]+)<\/TopicArn>/.exec(await created.text())![1];
     const publish = sns({ region: 'eu-west-1', endpoint: moto.url });
     await expect(publish(arn, 'Backup alarm heartbeats: 1 silent', 'text')).resolves.toBeUndefined();
-    await expect(publish(`${arn}-missing`, 's', 'm')).rejects.toThrow(/NotFound/);
+    // The SDK's error is named after the service's code (SNS: NotFound, modelled as NotFoundException).
+    await expect(publish(`${arn}-missing`, 's', 'm')).rejects.toMatchObject({ name: 'NotFoundException', $metadata: { httpStatusCode: 404 } });
   });
 });
 
@@ -271,7 +274,7 @@ describe('Security Hub findings (moto): one per silence, archived when the sourc
     let calls = 0;
     const flaky = async (batch: Array<Record<string, unknown>>) => {
       calls++;
-      if (calls === 1) throw new AwsCallError('InvalidAccessException', 401, 'Security Hub is not enabled');
+      if (calls === 1) throw new InvalidAccessException({ $metadata: { httpStatusCode: 401 }, message: 'Security Hub is not enabled' });
       if (calls === 2) return batch.map((x) => String(x.Id));
       return [];
     };

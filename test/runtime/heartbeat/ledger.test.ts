@@ -11,8 +11,9 @@
  * - "Amazon EventBridge events" (event structure: `account` is the account that sent the event, `time` its
  *   time), https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
  */
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { heartbeatEvent, MotoServer } from './moto-server';
-import { AwsCallError, DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
+import { DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
 import { MalformedHeartbeatError, parseHeartbeat } from '../../../src/runtime/heartbeat/ledger';
 import { writeBatch } from '../../../src/runtime/heartbeat/run';
 import { fromDynamo, LedgerStore, WriteOutcome } from '../../../src/runtime/heartbeat/store';
@@ -151,7 +152,7 @@ describe('a batch (partial batch responses)', () => {
     const store = await freshStore();
     const throttled = sourceKey('444455556666', REGION, RULE);
     const faulty = new LedgerStore(async (op, input: any) => {
-      if (op === 'UpdateItem' && input.Key.pk.S === throttled) throw new AwsCallError(code, status, 'injected');
+      if (op === 'UpdateItem' && input.Key.pk.S === throttled) throw new DynamoDBServiceException({ name: code, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: 'injected' });
       return moto.dynamo(op, input);
     }, store.tableName);
     const summary = await writeBatch([

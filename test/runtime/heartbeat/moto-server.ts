@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDb, DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
 import { LEDGER, LEDGER_TTL_ATTRIBUTE } from '../../../src/shared/heartbeat';
 
@@ -18,7 +19,7 @@ const SETUP_PYTHON = path.join(__dirname, '..', '..', '..', '.venv', 'moto', 'bi
 const PYTHON = process.env.MOTO_PYTHON || (fs.existsSync(SETUP_PYTHON) ? SETUP_PYTHON : 'python3');
 const STARTUP_MS = 30_000;
 
-/** Credentials that only moto accepts; set in this process's environment for the signed client. */
+/** Credentials that only moto accepts; set in this process's environment for the SDK clients. */
 export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAHEARTBEATTEST000', AWS_SECRET_ACCESS_KEY: 'heartbeat-test-not-a-secret' };
 export const MOTO_REGION = 'eu-west-1';
 
@@ -46,7 +47,7 @@ async function answers(url: string): Promise<boolean> {
 
 /** A moto server this test started. */
 export class MotoServer {
-  /** Starts the server and points this process's signed clients at it (credentials, Region). */
+  /** Starts the server and gives this process's SDK clients its credentials and Region (the endpoint is per client). */
   public static async start(): Promise<MotoServer> {
     const check = spawnSync(PYTHON, ['-c', 'import moto, moto.server, moto.dynamodb; print(moto.__version__)'], { encoding: 'utf8', timeout: 30_000 });
     if (check.status !== 0) {
@@ -79,27 +80,34 @@ export class MotoServer {
     throw new Error(`moto did not answer on ${url} within ${STARTUP_MS / 1000} s:\n${output.join('')}`);
   }
 
-  /** The signed DynamoDB client of the library, pointed at this server. */
+  /** The library's DynamoDB client (the ledger's operations only), pointed at this server. */
   public readonly dynamo: DynamoDbCall;
+  /** A plain SDK client for what only the tests do (creating tables). */
+  private readonly admin: DynamoDBClient;
 
   private constructor(private readonly child: ChildProcess, public readonly url: string, public readonly version: string) {
     this.dynamo = dynamoDb({ region: MOTO_REGION, endpoint: url });
+    this.admin = new DynamoDBClient({ region: MOTO_REGION, endpoint: url });
   }
 
   /** Creates a ledger table as the construct defines it (key `pk`, on demand) and its TTL; returns its name. */
   public async createLedger(name: string): Promise<string> {
-    await this.dynamo('CreateTable', {
+    await this.admin.send(new CreateTableCommand({
       TableName: name,
       AttributeDefinitions: [{ AttributeName: LEDGER.PK, AttributeType: 'S' }],
       KeySchema: [{ AttributeName: LEDGER.PK, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
-    });
-    await this.dynamo('UpdateTimeToLive', { TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: LEDGER_TTL_ATTRIBUTE } });
+    }));
+    await this.admin.send(new UpdateTimeToLiveCommand({
+      TableName: name,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: LEDGER_TTL_ATTRIBUTE },
+    }));
     return name;
   }
 
   /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
   public async stop(): Promise<void> {
+    this.admin.destroy();
     const child = this.child;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -12,9 +12,9 @@
  *
  * Seeded (fast-check), so a failure reproduces; `HEARTBEAT_PROPERTY_RUNS` raises the number of runs.
  */
+import { InternalErrorException } from '@aws-sdk/client-sns';
 import fc from 'fast-check';
 import { heartbeatEvent, MotoServer } from './moto-server';
-import { AwsCallError } from '../../../src/runtime/heartbeat/aws-client';
 import { CheckerSettings } from '../../../src/runtime/heartbeat/checker';
 import { runCheck, writeBatch } from '../../../src/runtime/heartbeat/run';
 import { LedgerStore } from '../../../src/runtime/heartbeat/store';
@@ -133,7 +133,7 @@ test('never two reports for one silence episode, none missed, none invented', as
     let checkTime = 0;
     let healthy = false;
     const publish = async (topic: string, _subject: string, message: string) => {
-      if (!healthy && plan.publishFails[fail++ % plan.publishFails.length]) throw new AwsCallError('InternalError', 500, 'injected');
+      if (!healthy && plan.publishFails[fail++ % plan.publishFails.length]) throw new InternalErrorException({ $metadata: { httpStatusCode: 500 }, message: 'injected' });
       sent.push({ topic, message, at: checkTime });
     };
 
