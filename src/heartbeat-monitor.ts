@@ -169,6 +169,8 @@ export class HeartbeatMonitor extends Construct {
   constructor(scope: Construct, id: string, props: HeartbeatMonitorProps) {
     super(scope, id);
     const owner = ownerOf('HeartbeatMonitor', scope, id);
+    // One topic given twice (CentralAlarmBus when the pipeline's alarms share the alarm topic) is one destination.
+    if (props.pipelineAlarmTopic !== undefined && props.pipelineAlarmTopic === props.alarmTopic) props = { ...props, pipelineAlarmTopic: undefined };
     if (props.alarmTopic === undefined && props.pipelineAlarmTopic === undefined) {
       throw new Error(`${owner}: alarmTopic and pipelineAlarmTopic are both unset, so reports of silent sources would tell nobody; `
         + 'give at least one (for example alarmTopic: centralAlarmBus.topic)');

@@ -104,6 +104,21 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
     }
   });
 
+  // Issue 20: an alarm without an action tells nobody ("Using Amazon CloudWatch alarms", alarm actions:
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html). StackSet bodies
+  // are expanded per account and Region like the stacks.
+  test('every CloudWatch alarm the library creates has an action: an SNS topic of its own template or account and Region', () => {
+    const alarms = a.deployments.flatMap((d) => resourcesOf(d, 'AWS::CloudWatch::Alarm').map(([id, r]) => {
+      const topics = new Set(resourcesOf(d, 'AWS::SNS::Topic').map(([t]) => t));
+      const actions: unknown[] = r.Properties.AlarmActions ?? [];
+      const reaching = actions.filter((x: any) => (x?.Ref !== undefined && topics.has(x.Ref))
+        || String(evaluate(x, d)).startsWith(`arn:${d.partition}:sns:${d.region}:${d.account}:`));
+      return { alarm: `${d.source} ${d.account}/${d.region} ${id}`, actions: actions.length, reaching: reaching.length };
+    }));
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.filter((x) => x.actions === 0 || x.reaching !== x.actions)).toEqual([]);
+  });
+
   test('every event pattern fits EventBridge\'s default quota of 2,048 characters', () => {
     for (const rule of a.rules) expect([rule.id, JSON.stringify(rule.pattern).length <= 2048]).toEqual([rule.id, true]);
   });

@@ -69,7 +69,8 @@ test('the ledger\'s rule takes every heartbeat and nothing else', () => {
 });
 
 test('a forwarding rule with its heartbeat forwards its own heartbeat and still exactly the failures it did', () => {
-  expect(matched(m.failureRule)).toEqual(['backup-failed']);
+  // Wired: BackupFailureRule's own pattern now carries its heartbeat.
+  expect(matched(m.failureRule)).toEqual(['backup-failed', 'heartbeat-failure-rule']);
   expect(matched(m.failureWithHeartbeat)).toEqual(['backup-failed', 'heartbeat-failure-rule']);
   expect(matched(m.tamperWithHeartbeat)).toEqual(['heartbeat-tamper-rule']);
 });
@@ -92,8 +93,6 @@ test('untrustedExceptHeartbeatsPattern: counts every non-AWS source but the hear
   expect(matched(m.untrustedWired)).toEqual(['custom-source', 'forged-heartbeat-type']);
 });
 
-// Fails today (untrustedEventsPattern counts heartbeats); passes, and so turns red here, once the lead makes
-// untrustedExceptHeartbeatsPattern its body. Then make it a plain test.
-test.failing('the UntrustedEvents rule does not count heartbeats (needs the wiring of issue 20)', () => {
+test('the UntrustedEvents rule does not count heartbeats', () => {
   expect(matched(m.untrustedToday).filter((e) => e.startsWith('heartbeat'))).toEqual([]);
 });
