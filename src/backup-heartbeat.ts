@@ -2,11 +2,11 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { checkInterval } from './private/heartbeat';
+import { checkInterval, DEFAULT_HEARTBEAT_INTERVAL } from './private/heartbeat';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { checkFormat, ownerOf } from './private/validate';
 import {
-  HEARTBEAT_DETAIL_TYPE, HEARTBEAT_RULES, HEARTBEAT_SCHEMA_VERSION, HEARTBEAT_SOURCE, HEARTBEAT_TIMING, HeartbeatDetail, RULE_ID, RULE_ID_EXPECTED,
+  HEARTBEAT_DETAIL_TYPE, HEARTBEAT_RULES, HEARTBEAT_SCHEMA_VERSION, HEARTBEAT_SOURCE, HeartbeatDetail, RULE_ID, RULE_ID_EXPECTED,
 } from './shared/heartbeat';
 
 /**
@@ -23,7 +23,7 @@ export interface HeartbeatOptions {
 
   /**
    * How often the heartbeat is sent (5 minutes to 1 day, whole minutes).
-   * @default Duration.hours(3)
+   * @default Duration.hours(8)
    */
   readonly heartbeatInterval?: Duration;
 
@@ -50,7 +50,7 @@ export interface BackupHeartbeatProps {
   /**
    * How often the heartbeat is sent (5 minutes to 1 day, whole minutes). The central checker reports this
    * source once it has missed `missedIntervals` of them.
-   * @default Duration.hours(3)
+   * @default Duration.hours(8)
    */
   readonly interval?: Duration;
 }
@@ -65,12 +65,12 @@ export interface BackupHeartbeatProps {
  * Heartbeats never reach people by themselves: their source is not `aws.*`, so no email rule matches them, and
  * the Security Hub forwarder takes only `aws.backup` events.
  *
- * Cost: Scheduler's first 14 million invocations a month per account are free (a 3-hour heartbeat is 248 a
+ * Cost: Scheduler's first 14 million invocations a month per account are free (an 8-hour heartbeat is 90 a
  * month); each heartbeat is one custom event on the default bus and one cross-account event (about 1 USD per
  * million each).
  *
  * @example
- * new BackupHeartbeat(this, 'Heartbeat', { ruleId: 'backup-failure-rule', interval: Duration.hours(3) });
+ * new BackupHeartbeat(this, 'Heartbeat', { ruleId: 'backup-failure-rule', interval: Duration.hours(8) });
  */
 export class BackupHeartbeat extends Construct {
   /** The schedule. */
@@ -87,7 +87,7 @@ export class BackupHeartbeat extends Construct {
     const owner = ownerOf('BackupHeartbeat', scope, id);
     this.ruleId = props.ruleId ?? HEARTBEAT_RULES.BACKUP_FAILURE_RULE;
     checkFormat(owner, 'ruleId', this.ruleId, RULE_ID, RULE_ID_EXPECTED);
-    this.interval = props.interval ?? Duration.seconds(HEARTBEAT_TIMING.DEFAULT_INTERVAL_SECONDS);
+    this.interval = props.interval ?? DEFAULT_HEARTBEAT_INTERVAL;
     const seconds = checkInterval(owner, 'interval', this.interval);
 
     const stack = Stack.of(this);

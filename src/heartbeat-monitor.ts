@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { createFunctionLogs } from './private/function-logs';
-import { checkInterval } from './private/heartbeat';
+import { checkInterval, DEFAULT_HEARTBEAT_INTERVAL } from './private/heartbeat';
 import { ManagedPolicyRole } from './private/managed-policy-role';
 import { explainCheckov, explainNag } from './private/nag';
 import { checkEach, ownerOf } from './private/validate';
@@ -65,7 +65,7 @@ export interface HeartbeatMonitorOptions {
 
   /**
    * The interval assumed for an expected source that never reported (its allowance before "never seen").
-   * @default Duration.hours(3)
+   * @default Duration.hours(8)
    */
   readonly expectedInterval?: Duration;
 
@@ -181,7 +181,7 @@ export class HeartbeatMonitor extends Construct {
     }
     const checkSeconds = checkInterval(owner, 'checkPeriod', props.checkPeriod ?? Duration.seconds(HEARTBEAT_TIMING.DEFAULT_CHECK_PERIOD_SECONDS),
       HEARTBEAT_TIMING.MIN_INTERVAL_SECONDS, 'Duration.minutes(15) (the default)');
-    const expectedSeconds = checkInterval(owner, 'expectedInterval', props.expectedInterval ?? Duration.seconds(HEARTBEAT_TIMING.DEFAULT_INTERVAL_SECONDS));
+    const expectedSeconds = checkInterval(owner, 'expectedInterval', props.expectedInterval ?? DEFAULT_HEARTBEAT_INTERVAL);
     const expected = expectationsOf(owner, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 

@@ -57,12 +57,12 @@ describe('BackupHeartbeat', () => {
   test('a schedule puts the heartbeat on this account\'s default bus, with a role that may do only that', () => {
     const t = memberStack().template();
     t.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(180 minutes)',
+      ScheduleExpression: 'rate(480 minutes)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
       Target: {
         Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-central-1:222222222222:event-bus/default']] },
-        Input: JSON.stringify({ schemaVersion: 1, rule: 'backup-failure-rule', intervalSeconds: 10_800 }),
+        Input: JSON.stringify({ schemaVersion: 1, rule: 'backup-failure-rule', intervalSeconds: 28_800 }),
         EventBridgeParameters: { Source: 'cdk-backup-alarms.heartbeat', DetailType: 'Backup Alarms Heartbeat' },
         RoleArn: Match.anyValue(),
       },
@@ -98,7 +98,7 @@ describe('BackupHeartbeat', () => {
 
   test.each([
     ['a rule id with capitals', { ruleId: 'Backup_Rule' }, /BackupHeartbeat 'Member\/Heartbeat': ruleId must be 1 to 64 lower-case letters, digits, dots and hyphens.*got 'Backup_Rule'/],
-    ['1 minute', { interval: Duration.minutes(1) }, /interval must be whole minutes from 5 minutes to 1 day, got 1 minute; for example Duration.hours\(3\)/],
+    ['1 minute', { interval: Duration.minutes(1) }, /interval must be whole minutes from 5 minutes to 1 day, got 1 minute; for example Duration.hours\(8\)/],
     ['2 days', { interval: Duration.days(2) }, /interval must be whole minutes from 5 minutes to 1 day, got 2 days/],
     ['330 seconds', { interval: Duration.seconds(330) }, /interval must be whole minutes/],
   ])('refuses %s', (_case, props, message) => {

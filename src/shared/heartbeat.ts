@@ -59,8 +59,9 @@ export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** Bounds and defaults of the heartbeat's timing, in seconds unless named otherwise. */
 export const HEARTBEAT_TIMING = {
   /**
-   * The default interval: 3 hours. Chosen from the cost model at 1,000 accounts x 17 Regions (about 3 USD
-   * per million heartbeats end to end: see the README, "What silence means").
+   * The runtime's fallback for the interval of a declared source that never reported, when the checker's
+   * environment names none (HeartbeatMonitor always names it: `expectedInterval`). The constructs' default
+   * interval is `DEFAULT_HEARTBEAT_INTERVAL` in src/private/heartbeat.ts (8 hours, from the cost model).
    */
   DEFAULT_INTERVAL_SECONDS: 3 * 3600,
   /** The shortest interval: 5 minutes (a heartbeat costs; shorter proves nothing more). */
