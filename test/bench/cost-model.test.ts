@@ -157,7 +157,8 @@ describe('the heartbeat (issue 20)', () => {
     const sources = cost.heartbeats * counts.heartbeatIntervalSeconds / (ASSUMPTIONS.daysPerMonth * 86_400);
     const scanLine = line(cost, 'heartbeat-checker-scans')!;
     const checks = ASSUMPTIONS.daysPerMonth * 86_400 / counts.heartbeatCheckSeconds;
-    const bench = heartbeatMonthlyCost(sources, counts.heartbeatIntervalSeconds / 3600, counts.heartbeatCheckSeconds / 60, scanLine.quantity / checks);
+    const readUnitsPerScan = scanLine.quantity / checks;
+    const bench = heartbeatMonthlyCost(sources, counts.heartbeatIntervalSeconds / 3600, counts.heartbeatCheckSeconds / 60, readUnitsPerScan);
     const ours = (ids: string[]) => ids.reduce((s, id) => s + (line(cost, id)?.usd ?? 0), 0);
     // The benchmark counts 730 hours a month, the model 30 days (720 hours).
     const month = 730 / 720;
