@@ -46,6 +46,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-securityhub@3.1108.0',
     '@aws-sdk/client-sts@3.1108.0',
     '@aws-sdk/client-organizations@3.1108.0',
+    // The heartbeat ledger (DynamoDB) and its reports (SNS), bundled into their functions like the others.
+    '@aws-sdk/client-dynamodb@3.1108.0',
+    '@aws-sdk/client-sns@3.1108.0',
     // Tests only: the AWS Backup operation names the tamper rule matches are checked against its commands
     // (3.1092.0 is the newest release on the registry copy here).
     '@aws-sdk/client-backup@3.1092.0',

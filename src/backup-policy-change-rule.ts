@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { CentralBusForwardingOptions, CentralBusForwardingRule } from './forwarding';
 import { memberPolicyPattern } from './private/patterns';
 import { ownerOf } from './private/validate';
+import { HEARTBEAT_RULES } from './shared/heartbeat';
 import { BackupPolicyEvent, PolicyIdOnlyEvents } from './shared/policy-events';
 
 /**
@@ -83,6 +84,7 @@ export class BackupPolicyChangeRule extends CentralBusForwardingRule {
 
     super(scope, id, {
       ...props,
+      heartbeatRuleId: props.heartbeatRuleId ?? HEARTBEAT_RULES.BACKUP_POLICY_CHANGE_RULE,
       eventPattern: pattern as events.EventPattern,
       description: props.description ?? 'Changes to AWS Organizations backup policies (cdk-backup-alarms)',
     });

@@ -2,8 +2,9 @@ import { Annotations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { CentralBusDeliveryOptions, CentralBusForwardingOptions, CentralBusForwardingRule } from './forwarding';
-import { memberTamperPattern } from './private/patterns';
+import { memberTamperPattern, withHeartbeat } from './private/patterns';
 import { checkEach, ownerOf } from './private/validate';
+import { HEARTBEAT_RULES } from './shared/heartbeat';
 import { ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
 import { BackupTamperAction, TamperSignals } from './shared/tamper';
 
@@ -105,13 +106,15 @@ export class BackupTamperRule extends CentralBusForwardingRule {
 
     super(scope, id, {
       ...props,
+      heartbeatRuleId: props.heartbeatRuleId ?? HEARTBEAT_RULES.BACKUP_TAMPER_RULE,
       eventPattern: pattern as events.EventPattern,
       description: props.description ?? 'AWS Backup tampering: deletions, unlocks, policy and notification changes (cdk-backup-alarms)',
     });
     this.actions = actions;
     this.signals = signals;
 
-    const length = JSON.stringify(pattern).length;
+    // Measured as deployed: with the heartbeat branch where the heartbeat runs.
+    const length = JSON.stringify(this.heartbeat ? withHeartbeat(pattern, this.heartbeat.ruleId) : pattern).length;
     if (length > MAX_PATTERN_LENGTH) {
       Annotations.of(this).addWarningV2('cdk-backup-alarms:tamper-pattern-size',
         `the event pattern is ${length} characters, over EventBridge's default quota of ${MAX_PATTERN_LENGTH}: list fewer allowedRoleNames `

@@ -9,6 +9,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
+import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
 import { createEncryptedTopic } from './private/alarm-topic';
 import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
@@ -98,6 +99,18 @@ export interface CentralAlarmBusProps {
    * @default true
    */
   readonly forwardLocalBackupEvents?: boolean;
+
+  /**
+   * Watch the heartbeats of every forwarding rule (a `HeartbeatMonitor` on this bus, reporting to both topics).
+   * @default true
+   */
+  readonly heartbeatMonitor?: boolean;
+
+  /**
+   * Settings of the heartbeat monitor.
+   * @default - 2 missed intervals, a check every 15 minutes, no expectations
+   */
+  readonly heartbeatOptions?: HeartbeatMonitorOptions;
 
   /**
    * How many times EventBridge retries delivery to each notification target (0 to 185).
@@ -203,6 +216,8 @@ export class CentralAlarmBus extends Construct {
   public readonly pipelineAlarmEncryptionKey?: kms.IKey;
   /** The rule that forwards the central account's own AWS Backup events into the bus (if enabled). */
   public readonly localBackupEvents?: BackupFailureRule;
+  /** The heartbeat ledger and checker (unless `heartbeatMonitor` is `false`). */
+  public readonly heartbeats?: HeartbeatMonitor;
 
   private readonly retryAttempts: number;
   private readonly maxEventAge: Duration;
@@ -295,6 +310,12 @@ export class CentralAlarmBus extends Construct {
         alarmTopic: this.pipelineAlarmTopic,
         removalPolicy,
         description: 'This account\'s own AWS Backup job failures and completions, into the central alarm bus',
+      });
+    }
+
+    if (props.heartbeatMonitor ?? true) {
+      this.heartbeats = new HeartbeatMonitor(this, 'Heartbeats', {
+        removalPolicy, ...props.heartbeatOptions, eventBus: this.eventBus, alarmTopic: this.topic, pipelineAlarmTopic: this.pipelineAlarmTopic,
       });
     }
 

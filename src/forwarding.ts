@@ -1,17 +1,20 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BackupHeartbeat, HeartbeatOptions } from './backup-heartbeat';
 import { CentralBusTarget } from './private/central-bus-target';
+import { RawPattern, withHeartbeat } from './private/patterns';
+import { HEARTBEAT_RULES } from './shared/heartbeat';
 
 /**
  * How EventBridge retries delivery to the central bus: the part of the forwarding contract that is the same
  * in every account and Region, so that a StackSet can set it for all of them.
  */
-export interface CentralBusDeliveryOptions {
+export interface CentralBusDeliveryOptions extends HeartbeatOptions {
   /**
    * How many times EventBridge retries a failed delivery (0 to 185).
    * @default 185
@@ -124,19 +127,50 @@ export abstract class CentralBusForwardingRule extends Construct {
   public readonly deadLetterAlarm?: cloudwatch.IAlarm;
   /** The central bus the events are forwarded to. */
   public readonly centralBus: events.IEventBus;
+  /** The heartbeat of this rule (issue 20), unless `heartbeat` is `false` or the rule is not on the default bus. */
+  public readonly heartbeat?: BackupHeartbeat;
 
   protected constructor(scope: Construct, id: string, props: CentralBusForwardingRuleProps) {
     super(scope, id);
     const owner = `${this.constructor.name} '${this.node.path}'`;
+    // The heartbeat is put on the default bus by EventBridge Scheduler: only a rule there can vouch for it.
+    const heartbeat = (props.heartbeat ?? true) && props.eventBus === undefined;
+    const ruleId = props.heartbeatRuleId ?? HEARTBEAT_RULES.BACKUP_FAILURE_RULE;
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
       description: props.description,
-      eventPattern: props.eventPattern,
+      eventPattern: (heartbeat ? withHeartbeat(props.eventPattern as RawPattern, ruleId) : props.eventPattern) as events.EventPattern,
     });
-    const target = new CentralBusTarget(this, 'Forwarder', { ...props, rule: this.rule, sourceBus: props.eventBus, owner });
+    const target = new CentralBusTarget(this, 'Forwarder', {
+      ...props,
+      // Where the heartbeat runs, a member's dead-letter alarm with no topic tells nobody: off unless asked for.
+      createDeadLetterAlarm: props.createDeadLetterAlarm ?? (!heartbeat || props.alarmTopic !== undefined),
+      rule: this.rule,
+      sourceBus: props.eventBus,
+      owner,
+    });
+    if (heartbeat) {
+      this.heartbeat = new BackupHeartbeat(this, 'Heartbeat', { ruleId, interval: props.heartbeatInterval });
+      this.node.addValidation({ validate: () => this.sharedHeartbeat(ruleId) });
+    }
     this.forwarderRole = target.role;
     this.deadLetterQueue = target.deadLetterQueue;
     this.deadLetterAlarm = target.deadLetterAlarm;
     this.centralBus = target.centralBus;
+  }
+
+  /**
+   * Two rules of one stack (one account and Region) with the same heartbeat rule id would share one ledger
+   * item: either rule's heartbeat would vouch for the other, and a silent rule would go unreported. The later
+   * rule reports it, naming both.
+   */
+  private sharedHeartbeat(ruleId: string): string[] {
+    const first = Stack.of(this).node.findAll().find((c): c is CentralBusForwardingRule =>
+      c instanceof CentralBusForwardingRule && c.heartbeat?.ruleId === ruleId);
+    return first === undefined || first === this ? [] : [
+      `${this.constructor.name} '${this.node.path}' and ${first.constructor.name} '${first.node.path}' both send the heartbeat `
+      + `'${ruleId}' from one stack, so either would vouch for the other; give one of them its own heartbeatRuleId (for example `
+      + `heartbeatRuleId: '${ruleId}-2'), or heartbeat: false`,
+    ];
   }
 }

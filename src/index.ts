@@ -9,3 +9,5 @@ export * from './backup-policy-change-rule';
 export * from './backup-tamper-rule';
 export * from './security-hub-finding-forwarder';
 export * from './backup-failure-rule-stack-set';
+export * from './backup-heartbeat';
+export * from './heartbeat-monitor';

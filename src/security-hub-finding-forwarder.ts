@@ -11,7 +11,7 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction, explainQueueEncryption } from './private/dead-letter';
+import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
 import { createFunctionLogs } from './private/function-logs';
 import { ManagedPolicyRole } from './private/managed-policy-role';
@@ -141,8 +141,9 @@ export interface SecurityHubFindingForwarderProps {
 
   /**
    * An SNS topic (same account and Region) for the alarms on dead-lettered messages, function errors and
-   * throttles, for example `CentralAlarmBus.topic`.
-   * @default - the alarms are created without actions
+   * throttles, for example `CentralAlarmBus.topic`. Without one the alarms are not created: an alarm without an
+   * action tells nobody (issue 20); the dead-letter queue and the function's metrics stay.
+   * @default - no alarms
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -180,12 +181,12 @@ export class SecurityHubFindingForwarder extends Construct {
   public readonly logGroup: logs.ILogGroup;
   /** The KMS key that encrypts the log group. */
   public readonly logEncryptionKey: kms.IKey;
-  /** Alarm: messages in the dead-letter queue. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
-  /** Alarm: the function failed. */
-  public readonly errorsAlarm: cloudwatch.Alarm;
-  /** Alarm: the function was throttled. */
-  public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** Alarm: messages in the dead-letter queue (only with `alarmTopic`). */
+  public readonly deadLetterAlarm?: cloudwatch.Alarm;
+  /** Alarm: the function failed (only with `alarmTopic`). */
+  public readonly errorsAlarm?: cloudwatch.Alarm;
+  /** Alarm: the function was throttled (only with `alarmTopic`). */
+  public readonly throttlesAlarm?: cloudwatch.Alarm;
   /** The insight, if `createInsight` was set. */
   public readonly insight?: securityhub.CfnInsight;
   /** The attribution mode. */
@@ -365,18 +366,19 @@ export class SecurityHubFindingForwarder extends Construct {
     explainNag(mapping, [{
       id: 'Serverless-LambdaEventSourceMappingDestination',
       reason: 'Lambda offers on-failure destinations only for Kinesis, DynamoDB, Kafka and MSK event sources (CloudFormation, AWS::Lambda::EventSourceMapping OnFailure); '
-        + 'for SQS the source queue\'s redrive policy is the mechanism: records that fail maxReceiveCount times go to the dead-letter queue, which has an alarm.',
+        + 'for SQS the source queue\'s redrive policy is the mechanism: records that fail maxReceiveCount times go to the dead-letter queue (alarmed when alarmTopic is set).',
     }]);
 
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
-      'Backup failures could not be imported into Security Hub and wait in the dead-letter queue (cdk-backup-alarms)');
-    this.errorsAlarm = anyOccurrenceAlarm(this, 'ErrorsAlarm', fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      'The Security Hub finding forwarder failed (cdk-backup-alarms)');
-    this.throttlesAlarm = anyOccurrenceAlarm(this, 'ThrottlesAlarm', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-      'The Security Hub finding forwarder was throttled (cdk-backup-alarms)');
-    for (const alarm of [this.deadLetterAlarm, this.errorsAlarm, this.throttlesAlarm]) {
-      if (props.alarmTopic) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-      else explainNoAlarmAction(alarm);
+    // Issue 20: no alarm that tells nobody. Without a topic (a member account's forwarder) there is none.
+    if (props.alarmTopic) {
+      this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
+        'Backup failures could not be imported into Security Hub and wait in the dead-letter queue (cdk-backup-alarms)');
+      this.errorsAlarm = anyOccurrenceAlarm(this, 'ErrorsAlarm', fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        'The Security Hub finding forwarder failed (cdk-backup-alarms)');
+      this.throttlesAlarm = anyOccurrenceAlarm(this, 'ThrottlesAlarm', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        'The Security Hub finding forwarder was throttled (cdk-backup-alarms)');
+      const action = new cwActions.SnsAction(props.alarmTopic);
+      for (const alarm of [this.deadLetterAlarm, this.errorsAlarm, this.throttlesAlarm]) alarm.addAlarmAction(action);
     }
 
     if (props.createInsight) {
@@ -501,7 +503,7 @@ function severityOverridesJson(owner: string, overrides: SeverityOverride[]): st
 
 const LAMBDA_DLQ_REASON = 'The function is invoked synchronously by its SQS event source mapping, never asynchronously: a function-level '
   + 'dead-letter queue would never receive anything. Records that fail go back to the queue and, after maxReceiveCount receives, to the '
-  + 'queue\'s dead-letter queue (Lambda developer guide, "Handling errors for an SQS event source"), which has an alarm.';
+  + 'queue\'s dead-letter queue (Lambda developer guide, "Handling errors for an SQS event source"), alarmed when alarmTopic is set.';
 const LAMBDA_VPC_REASON = 'The function reads an SQS queue and calls Security Hub (and STS) through their public endpoints over TLS and touches '
   + 'no resource inside a VPC; a VPC would add NAT gateways or interface endpoints per Region without protecting any data.';
 const LAMBDA_CONCURRENCY_REASON = 'Concurrency is capped without reserving it: the SQS event source mapping runs at most 2 batches at once '

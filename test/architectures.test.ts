@@ -11,6 +11,7 @@
 import { App } from 'aws-cdk-lib';
 import { FindingAttribution } from '../src';
 import { Architecture, ARCHITECTURES } from './example/architectures';
+import { matchMatrix } from './ruler/ruler';
 import { Deployment, deploymentsOf, evaluate, partitionOf, resourcesOf } from './support/deployments';
 
 interface Bus { readonly arn: string; readonly account: string; readonly region: string }
@@ -101,6 +102,64 @@ describe.each(Object.entries(ARCHITECTURES))('architecture %s', (_name, build) =
       const { forwarding } = reach(a, source);
       const toEmail = forwarding.flatMap((r) => r.targets).filter((t) => emails.has(t));
       expect({ ...source, routes: toEmail.length }).toEqual({ ...source, routes: 1 });
+    }
+  });
+
+  // Issue 20: an alarm without an action tells nobody ("Using Amazon CloudWatch alarms", alarm actions:
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html). StackSet bodies
+  // are expanded per account and Region like the stacks.
+  test('every CloudWatch alarm the library creates has an action: an SNS topic of its own template or account and Region', () => {
+    const alarms = a.deployments.flatMap((d) => resourcesOf(d, 'AWS::CloudWatch::Alarm').map(([id, r]) => {
+      const topics = new Set(resourcesOf(d, 'AWS::SNS::Topic').map(([t]) => t));
+      const actions: unknown[] = r.Properties.AlarmActions ?? [];
+      const reaching = actions.filter((x: any) => (x?.Ref !== undefined && topics.has(x.Ref))
+        || String(evaluate(x, d)).startsWith(`arn:${d.partition}:sns:${d.region}:${d.account}:`));
+      return { alarm: `${d.source} ${d.account}/${d.region} ${id}`, actions: actions.length, reaching: reaching.length };
+    }));
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.filter((x) => x.actions === 0 || x.reaching !== x.actions)).toEqual([]);
+  });
+
+  // Issue 20, judged by AWS's event-ruler: each heartbeat, as its schedule puts it on its account's default bus,
+  // is forwarded by exactly one rule there (its own) to a bus where exactly one rule takes it: the ledger's queue,
+  // never a topic (email) or the Security Hub forwarder. "Amazon EventBridge event patterns":
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+  test('a heartbeat from every source reaches the ledger, through its own rule, and no email rule or finding', () => {
+    const beats: Record<string, { d: Deployment; rule: string; event: object }> = {};
+    for (const d of a.deployments) {
+      for (const [id, s] of resourcesOf(d, 'AWS::Scheduler::Schedule')) {
+        if (!JSON.stringify(s.Properties.Target.Arn).includes('event-bus/default')) continue;
+        const p = s.Properties.Target.EventBridgeParameters;
+        const detail = JSON.parse(s.Properties.Target.Input);
+        beats[`${d.source} ${d.account}/${d.region} ${id}`] = {
+          d,
+          rule: detail.rule,
+          event: { 'version': '0', 'id': id, 'detail-type': p.DetailType, 'source': p.Source, 'account': d.account, 'time': '2026-12-01T00:00:00Z', 'region': d.region, 'resources': [], detail },
+        };
+      }
+    }
+    // Every account and Region where backups run sends at least one.
+    for (const source of arch.sources) {
+      expect({ ...source, heartbeats: Object.values(beats).some((b) => b.d.account === source.account && b.d.region === source.region) })
+        .toEqual({ ...source, heartbeats: true });
+    }
+    const key = (r: RuleInfo) => `${r.deployment.source} ${r.deployment.account}/${r.deployment.region} ${r.id}`;
+    const m = matchMatrix(Object.fromEntries(a.rules.map((r) => [key(r), r.pattern])),
+      Object.fromEntries(Object.entries(beats).map(([n, b]) => [n, b.event])));
+    const isLedger = (r: RuleInfo) => r.targets.some((t) => {
+      const queue = t.slice(4);
+      return t.startsWith('ref:') && resourcesOf(r.deployment, 'AWS::Lambda::EventSourceMapping').some(([, esm]) => esm.Properties.EventSourceArn['Fn::GetAtt']?.[0] === queue
+        && resourcesOf(r.deployment, 'AWS::Lambda::Function').some(([fid, f]) => fid === esm.Properties.FunctionName.Ref && f.Properties.Environment?.Variables?.HEARTBEAT_TABLE_NAME));
+    });
+    for (const [name, b] of Object.entries(beats)) {
+      const defaultBus = `arn:${b.d.partition}:events:${b.d.region}:${b.d.account}:event-bus/default`;
+      const forwarding = a.rules.filter((r) => r.busArn === defaultBus && r.deployment.account === b.d.account && m[key(r)][name]);
+      expect({ name, forwarding: forwarding.length }).toEqual({ name, forwarding: 1 });
+      expect({ name, sameTemplate: forwarding[0].deployment.source }).toEqual({ name, sameTemplate: b.d.source });
+      const buses = forwarding[0].targets.filter(isBus);
+      expect({ name, buses: buses.length }).toEqual({ name, buses: 1 });
+      const taking = a.rules.filter((r) => r.busArn === buses[0] && m[key(r)][name]);
+      expect({ name, taking: taking.map(key), ledger: taking.every(isLedger) }).toEqual({ name, taking: [expect.any(String)], ledger: true });
     }
   });
 

@@ -7,7 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
   BackupFailureRuleStackSet, BackupFailureRuleStackSetProps, BackupJobKind, StackSetCaller, StackSetConcurrencyMode, StackSetRegionConcurrency,
 } from '../src';
-import { expectAwsSolutionsClean } from './support/assertions';
+import { expectAwsSolutionsClean, withoutHeartbeat } from './support/assertions';
 
 const CENTRAL = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 
@@ -41,10 +41,12 @@ test('the member template is the BackupFailureRule, bootstrap-free, Region-suffi
   t.resourceCountIs('AWS::Events::Rule', 1);
   t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: CENTRAL, RetryPolicy: Match.anyValue(), DeadLetterConfig: Match.anyValue() })] });
   t.hasResourceProperties('AWS::IAM::Role', { RoleName: { 'Fn::Join': ['', ['cdk-backup-alarms-forwarder-', { Ref: 'AWS::Region' }]] } });
-  const pattern = (Object.values(t.findResources('AWS::Events::Rule'))[0] as any).Properties.EventPattern;
+  const pattern = withoutHeartbeat((Object.values(t.findResources('AWS::Events::Rule'))[0] as any).Properties.EventPattern, 'backup-failure-rule');
   expect(pattern['detail-type']).toEqual(['Backup Job State Change', 'Restore Job State Change']);
   expect(JSON.stringify(pattern)).toContain('COMPLETED');
-  t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+  // Issue 20: the member has no topic, so its dead-letter alarm would tell nobody; its heartbeat reports instead.
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  t.resourceCountIs('AWS::Scheduler::Schedule', 1);
 });
 
 // CloudFormation user guide, "StackSet operation options"
@@ -148,11 +150,13 @@ test('50 OUs and 20 Regions: the member template does not grow with them, only t
   expect(large.set.forwarderRoleNames).toHaveLength(20);
 });
 
-test('with the tamper rule: one dead-letter queue and one alarm per account and Region, shared by both rules', () => {
+test('with the tamper rule: one dead-letter queue per account and Region, shared by both rules, and no alarm that tells nobody', () => {
   const t = Template.fromJSON(JSON.parse(synth({ tamperRule: {} }).set.templateBody));
   t.resourceCountIs('AWS::Events::Rule', 2);
   t.resourceCountIs('AWS::SQS::Queue', 1);
-  t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+  // Issue 20: each rule's heartbeat reports a broken path centrally; the member's own alarm had no action.
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  t.resourceCountIs('AWS::Scheduler::Schedule', 2);
   const queue = Object.keys(t.findResources('AWS::SQS::Queue'))[0];
   const dlqs = Object.values(t.findResources('AWS::Events::Rule')).map((r: any) => r.Properties.Targets[0].DeadLetterConfig.Arn['Fn::GetAtt'][0]);
   expect(dlqs).toEqual([queue, queue]);
@@ -162,8 +166,15 @@ test('with the tamper rule: one dead-letter queue and one alarm per account and 
   expect(statements).toHaveLength(2);
 });
 
-test('createDeadLetterAlarm: false in ruleProps removes the last fixed monthly item per account and Region, the alarm', () => {
-  const t = Template.fromJSON(JSON.parse(synth({ tamperRule: {}, ruleProps: { createDeadLetterAlarm: false } }).set.templateBody));
-  t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+// Issue 20: the member dead-letter alarm is off by default where the heartbeat runs (no topic: it would tell
+// nobody); asked for, or without the heartbeat, it comes back, one per account and Region. The queue always stays.
+test.each<[string, BackupFailureRuleStackSetProps['ruleProps'], number]>([
+  ['by default, no alarm', {}, 0],
+  ['createDeadLetterAlarm: false, no alarm', { createDeadLetterAlarm: false }, 0],
+  ['createDeadLetterAlarm: true, one alarm', { createDeadLetterAlarm: true }, 1],
+  ['heartbeat: false, the alarm of before', { heartbeat: false }, 1],
+])('ruleProps %s per account and Region', (_name, ruleProps, alarms) => {
+  const t = Template.fromJSON(JSON.parse(synth({ tamperRule: {}, ruleProps }).set.templateBody));
+  t.resourceCountIs('AWS::CloudWatch::Alarm', alarms);
   t.resourceCountIs('AWS::SQS::Queue', 1);
 });

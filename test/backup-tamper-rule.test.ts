@@ -211,8 +211,18 @@ describe('pattern size', () => {
     expect(warnings({ allowedRoleNames: roles(n) })).toEqual([]);
   });
 
-  test('the default pattern leaves room: under 1300 characters with every action', () => {
-    expect(JSON.stringify(patternOf()).length).toBeLessThan(1300);
+  test('the default pattern leaves room: under 1300 characters with every action, under 1450 with the heartbeat', () => {
+    expect(JSON.stringify(patternOf({ heartbeat: false })).length).toBeLessThan(1300);
+    // Issue 20: the deployed pattern also matches the rule's own heartbeat (an alternative of 125 characters).
+    expect(JSON.stringify(patternOf()).length).toBeLessThan(1450);
+  });
+
+  test('the warning measures the pattern as deployed, heartbeat included', () => {
+    // The fewest role names that take the deployed pattern over the quota, while the rule's own pattern fits.
+    const n = Array.from({ length: 40 }, (_, i) => i + 1).find((k) => JSON.stringify(patternOf({ allowedRoleNames: roles(k) })).length > 2048)!;
+    expect(JSON.stringify(patternOf({ allowedRoleNames: roles(n), heartbeat: false })).length).toBeLessThanOrEqual(2048);
+    expect(warnings({ allowedRoleNames: roles(n), heartbeat: false })).toEqual([]);
+    expect(warnings({ allowedRoleNames: roles(n) })).toHaveLength(1);
   });
 
   test('too many allowed role names warn, naming the count', () => {

@@ -127,7 +127,9 @@ describe('topic and key', () => {
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
     new CentralAlarmBus(stack, 'A', { organizationId: 'o-a1b2c3d4e5', encryptionKey: key, emailAddresses: ['ops@example.com'] });
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::KMS::Key', 1);
+    // Yours for the topic, and the heartbeat monitor's two function log keys (its own, by design).
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
+      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey', 'MyKey']);
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })]) },
     });
@@ -142,7 +144,9 @@ describe('topic and key', () => {
     expect(bus.encryptionKey).toBeUndefined();
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    t.resourceCountIs('AWS::KMS::Key', 0);
+    // No key for a topic: only the heartbeat monitor's two function log keys.
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
+      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey']);
     t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: 'arn:aws:sns:eu-west-1:111111111111:mine' })] });
   });
 });
@@ -153,7 +157,7 @@ describe('notification rules', () => {
     expect(bus.jobFailureRules).toHaveLength(4);
     // The untrusted-events rule emails nobody (its own test below).
     const rules = Object.entries(template.findResources('AWS::Events::Rule'))
-      .filter(([id]) => !id.includes('LocalBackupEvents') && !id.includes('UntrustedEvents'));
+      .filter(([id]) => !id.includes('LocalBackupEvents') && !id.includes('UntrustedEvents') && !id.includes('Heartbeats'));
     // Four job kinds, policy changes, tampering calls, tampering state changes, everything else.
     expect(rules).toHaveLength(8);
     for (const [, rule] of rules) {
@@ -331,7 +335,10 @@ describe('without AWS Organizations', () => {
 // attribute a resource is deleted with the stack. What holds alarm history (the archive) or undelivered alarms
 // (the queues) is kept unless the user opts in.
 describe('removal', () => {
-  const KEPT = ['AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::KMS::Key'];
+  const KEPT = ['AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup'];
+  // The heartbeat monitor's buffer holds heartbeats for at most minutes, and the next heartbeat replaces any of
+  // them: it goes with the stack whatever removalPolicy says (its dead-letter queue is kept like the others).
+  const TRANSIENT = /^AlarmsHeartbeatsQueue[0-9A-F]{8}$/;
   test.each<[string, string, RemovalPolicy | undefined]>([
     ['by default', 'Retain', undefined],
     ['RETAIN', 'Retain', RemovalPolicy.RETAIN],
@@ -339,11 +346,15 @@ describe('removal', () => {
   ])('%s: the archive, the queues and the keys get DeletionPolicy and UpdateReplacePolicy %s', (_name, expected, removalPolicy) => {
     const { template } = synth({ removalPolicy, pipelineAlarmEmailAddresses: ['oncall@example.com'] });
     for (const type of KEPT) {
-      // The archive; the dead-letter, untrusted-events and LocalBackupEvents dead-letter queues; both topics' keys.
+      // The archive; the dead-letter, untrusted-events and LocalBackupEvents dead-letter queues; both topics' keys;
+      // the heartbeat monitor's ledger, buffer, dead-letter queue, and its two functions' log groups and keys.
       const resources = Object.entries(template.findResources(type));
-      expect([type, resources.length]).toEqual([type, { 'AWS::Events::Archive': 1, 'AWS::SQS::Queue': 3, 'AWS::KMS::Key': 2 }[type]]);
+      expect([type, resources.length]).toEqual([type, {
+        'AWS::Events::Archive': 1, 'AWS::SQS::Queue': 5, 'AWS::KMS::Key': 4, 'AWS::DynamoDB::Table': 1, 'AWS::Logs::LogGroup': 2,
+      }[type]]);
       for (const [id, r] of resources as Array<[string, any]>) {
-        expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, expected, expected]);
+        const policy = TRANSIENT.test(id) ? 'Delete' : expected;
+        expect([id, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([id, policy, policy]);
       }
     }
   });
@@ -352,10 +363,14 @@ describe('removal', () => {
     // A fixed bus name is the README's advice; the bus itself is not kept.
     const { template } = synth({ eventBusName: 'backup-alarms', pipelineAlarmEmailAddresses: ['oncall@example.com'] });
     const kept = Object.entries(template.toJSON().Resources as Record<string, any>).filter(([, r]) => r.DeletionPolicy === 'Retain');
-    // The archive, both keys, the dead-letter queue, the untrusted-events queue, the LocalBackupEvents rule's dead-letter queue.
-    expect(kept.map(([, r]) => r.Type).sort()).toEqual(['AWS::Events::Archive', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue']);
+    // The archive, both keys, the dead-letter queue, the untrusted-events queue, the LocalBackupEvents rule's dead-letter queue;
+    // the heartbeat ledger, its dead-letter queue, and the log groups and keys of its writer and checker.
+    expect(kept.map(([, r]) => r.Type).sort()).toEqual([
+      'AWS::DynamoDB::Table', 'AWS::Events::Archive', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::KMS::Key',
+      'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue',
+    ]);
     for (const [id, r] of kept) {
-      const names = ['ArchiveName', 'QueueName', 'TopicName', 'Name', 'AliasName'].filter((n) => r.Properties?.[n] !== undefined);
+      const names = ['ArchiveName', 'QueueName', 'TopicName', 'Name', 'AliasName', 'TableName'].filter((n) => r.Properties?.[n] !== undefined);
       expect([id, names]).toEqual([id, []]);
     }
     template.resourceCountIs('AWS::KMS::Alias', 0);
@@ -371,7 +386,14 @@ describe('untrusted events', () => {
     const { template, bus, stack } = synth();
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('EventBus') },
-      EventPattern: { source: [{ 'anything-but': { prefix: 'aws.' } }] },
+      // Not aws.*, and not the library's own heartbeats (issue 20: they have the heartbeat monitor's rule); a
+      // heartbeat source with any other detail-type still counts.
+      EventPattern: {
+        $or: [
+          { source: [{ 'anything-but': { wildcard: ['aws.*', 'cdk-backup-alarms.heartbeat'] } }] },
+          { 'source': ['cdk-backup-alarms.heartbeat'], 'detail-type': [{ 'anything-but': ['Backup Alarms Heartbeat'] }] },
+        ],
+      },
       Targets: [Match.objectLike({
         Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('UntrustedEventsQueue'), 'Arn'] },
         InputTransformer: Match.absent(),
@@ -411,8 +433,9 @@ describe('a second destination for the pipeline\'s own alarms', () => {
     const expected = mine ? ['arn:aws:sns:eu-west-1:111111111111:monitoring'] : [{ Ref: topicIdOf(template, /PipelineAlarmTopic/) }];
     const alarms = alarmsOf(template);
     // Nine notification or counting rules plus the Chat target (FailedInvocations), the dead-letter queue, the
-    // LocalBackupEvents rule's dead-letter queue, the alarm topic's failed deliveries, the untrusted events.
-    expect(alarms).toHaveLength(14);
+    // LocalBackupEvents rule's dead-letter queue, the alarm topic's failed deliveries, the untrusted events; the
+    // heartbeat monitor's checker stopped, checker errors, writer errors and dead-letter queue.
+    expect(alarms).toHaveLength(18);
     for (const [id, a] of alarms) {
       expect([id, a.Properties.AlarmActions]).toEqual([id, expected]);
       const actions = JSON.stringify([a.Properties.AlarmActions, a.Properties.OKActions, a.Properties.InsufficientDataActions]);
@@ -446,9 +469,11 @@ describe('a second destination for the pipeline\'s own alarms', () => {
     const { template, bus } = synth({ pipelineAlarmEmailAddresses: ['oncall@example.com', 'backup@example.org'] });
     expect(bus.pipelineAlarmEncryptionKey).toBeDefined();
     const pipelineTopic = topicIdOf(template, /PipelineAlarmTopic/);
+    // The alarm topic's key, the pipeline topic's, and the heartbeat monitor's two function log keys.
     const keys = Object.keys(template.findResources('AWS::KMS::Key'));
     const pipelineKey = keys.find((k) => /PipelineAlarmKey/.test(k))!;
-    expect(keys).toHaveLength(2);
+    expect(keys.map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
+      .toEqual(['AlarmsHeartbeatsCheckerLogKey', 'AlarmsHeartbeatsWriterLogKey', 'AlarmsKey', 'AlarmsPipelineAlarmKey']);
     expect(template.toJSON().Resources[pipelineTopic].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [pipelineKey, 'Arn'] });
     const keyStatements = template.toJSON().Resources[pipelineKey].Properties.KeyPolicy.Statement;
     const services = keyStatements.filter((s: any) => s.Principal.Service).map((s: any) => [s.Principal.Service, s.Condition]);

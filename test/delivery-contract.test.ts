@@ -192,17 +192,33 @@ describe('organization: member and management rules to the central bus', () => {
       const forwarding = Object.values(t.findResources('AWS::Events::Rule')).flatMap((r: any) => r.Properties.Targets).filter((tg: any) => tg.Arn === busArn);
       expect(forwarding.length).toBeGreaterThan(0);
       for (const tg of forwarding) expect(tg.RoleArn).toBeDefined();
-      const roles = Object.values(t.findResources('AWS::IAM::Role')) as any[];
-      for (const role of roles) {
+      // The forwarding rules' roles, and (issue 20) their heartbeats' roles, which EventBridge Scheduler assumes
+      // to put the heartbeat on this account's default bus, where the rule forwards it like an alarm.
+      const roles = Object.entries(t.findResources('AWS::IAM::Role')) as Array<[string, any]>;
+      const trusted = (id: string) => roles.find(([r]) => r === id)![1].Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service;
+      const forwarders = roles.filter(([id]) => trusted(id) === 'events.amazonaws.com');
+      const heartbeats = roles.filter(([id]) => trusted(id) === 'scheduler.amazonaws.com');
+      expect(forwarders.length).toBeGreaterThan(0);
+      expect(heartbeats).toHaveLength(forwarders.length);
+      for (const [, role] of roles) {
         expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
+          Principal: { Service: expect.stringMatching(/^(events|scheduler)\.amazonaws\.com$/) },
           Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
         }]);
       }
-      const grants = statementsOf(t, 'AWS::IAM::ManagedPolicy', 'PolicyDocument');
+      const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as any[];
+      const grantsOf = (ids: Array<[string, any]>) => policies.filter((p) => p.Properties.Roles.some((r: any) => ids.some(([id]) => id === r.Ref)))
+        .flatMap((p) => [].concat(p.Properties.PolicyDocument.Statement));
+      const all = policies.flatMap((p) => [].concat(p.Properties.PolicyDocument.Statement));
+      expect(grantsOf(forwarders).length + grantsOf(heartbeats).length).toBe(all.length);
+      const grants = grantsOf(forwarders);
       expect(grants).toEqual(grants.map(() => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn })));
+      for (const g of grantsOf(heartbeats)) {
+        expect(g).toEqual({ Action: 'events:PutEvents', Effect: 'Allow', Resource: expect.anything() });
+        expect(JSON.stringify(g.Resource)).toMatch(/:event-bus\/default"?\]*\}*$/);
+      }
     }
   });
 
@@ -226,7 +242,11 @@ describe.each<[string, FindingAttribution]>([
   }
 
   test(`the function role reads its own queue (${DOCS.lambdaSqs}) and imports only through a default product ARN (${DOCS.securityHubImport})`, () => {
-    const statements = statementsOf(forwarder(), 'AWS::IAM::ManagedPolicy', 'PolicyDocument');
+    // Not the heartbeat monitor's policies (its checker publishes to the KMS-encrypted alarm topic: kms:GenerateDataKey*),
+    // which test/heartbeat.test.ts and test/policies.test.ts judge.
+    const template = forwarder();
+    const statements = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => !id.startsWith('AlarmsHeartbeats'))
+      .flatMap(([, p]: [string, any]) => [].concat(p.Properties.PolicyDocument.Statement)) as Statement[];
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'securityhub:BatchImportFindings', 'securityhub:GetFindings']));
     expect(actions.some((a: string) => a.endsWith('*') && a !== 'sqs:ChangeMessageVisibility')).toBe(false);
@@ -343,13 +363,16 @@ describe('SNS to the dead-letter queue (undeliverable emails)', () => {
 describe('CloudWatch Logs to the forwarder\'s log key', () => {
   test(`the key admits logs.<region> only for the forwarder's log group, by kms:EncryptionContext:aws:logs:arn (${DOCS.logsKms})`, () => {
     const template = Template.fromStack(oneAccount().stack);
-    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    // The forwarder's; the heartbeat monitor's writer and checker have their own groups and keys (test/heartbeat.test.ts).
+    const monitor = (id: string) => id.startsWith('AlarmsHeartbeats');
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([id]) => !monitor(id)).map(([, g]) => g) as any[];
     expect(groups).toHaveLength(1);
     // The name ends with the stack's UUID (new for every creation of the stack): [literal prefix, Fn::Select of AWS::StackId].
     const [prefix, uuid] = groups[0].Properties.LogGroupName['Fn::Join'][1];
     expect(uuid).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] });
     expect(groups[0].Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FindingsLogKey/), 'Arn'] });
-    const logs = statementsOf(template, 'AWS::KMS::Key', 'KeyPolicy').filter((s) => JSON.stringify(s.Principal).includes('logs.'));
+    const logs = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => !monitor(id))
+      .flatMap(([, k]: [string, any]) => [].concat(k.Properties.KeyPolicy.Statement) as Statement[]).filter((s) => JSON.stringify(s.Principal).includes('logs.'));
     expect(logs).toHaveLength(1);
     expect(logs[0].Principal.Service).toEqual({ 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
     // The log group, and the fixed name it had before (a stack updated from such a version keeps that group: its logs stay readable).

@@ -40,6 +40,11 @@ const DOCS = {
   snsDlq: 'https://docs.aws.amazon.com/sns/latest/dg/sns-configure-dead-letter-queue.html',
   eventBridgeRole: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html#eb-confused-deputy',
   lambdaRole: 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html',
+  // EventBridge Scheduler user guide, "Set up the execution role" (the role trusts scheduler.amazonaws.com,
+  // https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role) and
+  // "Confused deputy prevention in EventBridge Scheduler": aws:SourceAccount in the execution role's trust policy
+  // admits any schedule of that account (the heartbeat's and the heartbeat checker's, issue 20).
+  schedulerRole: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html',
   busPolicy: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html',
   xray: 'https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html',
   tls: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-security-best-practices.html#enforce-encryption-data-in-transit',
@@ -59,6 +64,7 @@ const PATHS: ReadonlyArray<{ kind: Found['kind']; service: RegExp; keys: string[
   { kind: 'queue', service: /^sns\.amazonaws\.com$/, keys: ['aws:SourceArn'], doc: DOCS.snsDlq },
   { kind: 'trust', service: /^events\.amazonaws\.com$/, keys: ['aws:SourceAccount'], doc: DOCS.eventBridgeRole },
   { kind: 'trust', service: /^lambda\.amazonaws\.com$/, keys: [], doc: DOCS.lambdaRole },
+  { kind: 'trust', service: /^scheduler\.amazonaws\.com$/, keys: ['aws:SourceAccount'], doc: DOCS.schedulerRole },
 ];
 
 /** Action wildcards, each written by the page that governs its path. */

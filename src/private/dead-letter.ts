@@ -26,7 +26,9 @@ export function createDeadLetterQueue(scope: Construct, id: string, removalPolic
     retentionPeriod: Duration.days(14),
     removalPolicy,
   });
-  const reason = 'This queue is itself a dead-letter queue, the end of the line: what it holds waits for a person (14 days), who is told by its alarm.';
+  const reason = 'This queue is itself a dead-letter queue, the end of the line: what it holds waits for a person (14 days), who is told by its '
+    + 'alarm where the construct has a topic for it; a forwarding rule\'s queue without one is vouched for by the rule\'s heartbeat (a path '
+    + 'that keeps failing goes silent and is reported centrally), and is to be looked at and redriven after a RETURNED report.';
   explainNag(queue, [
     { id: 'AwsSolutions-SQS3', reason },
     { id: 'Serverless-SQSRedrivePolicy', reason },

@@ -12,7 +12,9 @@
  *
  * Alternatives are merged one way only, by `anyOf`.
  */
+import { untrustedExceptHeartbeatsPattern } from './heartbeat';
 import { BackupEvents, BackupJobKind, BackupJobState } from '../shared/backup-events';
+import { heartbeatPattern } from '../shared/heartbeat';
 import { NON_FAILURE_STATES } from '../shared/jobs';
 import { BackupPolicyEvent, ORGANIZATIONS_SOURCE } from '../shared/policy-events';
 import {
@@ -333,7 +335,16 @@ export function otherEventsPattern(): RawPattern {
  * They are archived like every event and counted, never emailed.
  */
 export function untrustedEventsPattern(): RawPattern {
-  return { source: [{ 'anything-but': { prefix: AWS_SOURCE_PREFIX } }] };
+  // Not the library's own heartbeats (issue 20): they have the HeartbeatMonitor's rule.
+  return untrustedExceptHeartbeatsPattern();
+}
+
+/**
+ * A forwarding rule's pattern as deployed where its heartbeat runs: its own events, or its own heartbeat
+ * (issue 20), so that the heartbeat travels the rule, role and bus policy it vouches for.
+ */
+export function withHeartbeat(pattern: RawPattern, ruleId: string): RawPattern {
+  return anyOf([pattern, heartbeatPattern(ruleId)]);
 }
 
 /** Every event that alarms: the union of the notification rules' patterns. */

@@ -15,6 +15,10 @@
  * `addMetric` calls of its runtime source, the event sizes from the documented example events in
  * test/fixtures/. Nothing in the model is a hand-written count of the library's resources.
  *
+ * The heartbeat (issue 20) is priced from the same templates: its schedules per member account and Region, per
+ * management Region and in the central and management stacks, their interval and the checker's period (from the
+ * schedule expressions), and the HeartbeatMonitor's alarms and keys (the resources under its construct id).
+ *
  * `monthlyCost(org, design)` is pure: the same organization and design give the same lines. Every price is a
  * constant of `PRICES` with its page, the date it was read, the Region (us-east-1) and how far the stored text
  * confirmed it; every other guess is a constant of `ASSUMPTIONS` with its reason.
@@ -248,6 +252,48 @@ export const PRICES = {
       + 'unconfirmed here (AWS\'s FAQ says so in memory); the model counts it.',
     freeTier: '10,000 ingestion events per account and Region per month',
   },
+  eventBridgeCustomEvent: {
+    usd: 1.00 / 1e6,
+    unit: 'custom event put on an event bus (per 64 KB chunk)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/eventbridge/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'cloudburn.io/blog/amazon-eventbridge-pricing: "Event Bus (custom events) Per million events ingested $1.00"; wring.co: "Custom Events '
+      + '$1.00/million". The heartbeat is a custom event EventBridge Scheduler puts on the default bus.',
+    freeTier: 'none for custom events',
+  },
+  schedulerInvocation: {
+    usd: 1.00 / 1e6,
+    unit: 'EventBridge Scheduler invocation',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/eventbridge/pricing/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'cloudburn.io/blog/amazon-eventbridge-pricing: "Scheduler Per million invocations $1.00, 14M invocations/month" free.',
+    freeTier: '14 million invocations per month (not applied: with AWS Organizations free tiers are shared by the whole organization)',
+  },
+  dynamoDbWriteRequest: {
+    usd: 0.625 / 1e6,
+    unit: 'DynamoDB on-demand write request unit (standard table class, up to 1 KB)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'airbyte.com/data-engineering-resources/dynamodb-pricing: "Write Request Units (WRU): $0.625 per million" (US East, after the November '
+      + '2024 on-demand price cut; older pages still show $1.25).',
+    freeTier: '25 GB of storage; on-demand requests have no free tier',
+  },
+  dynamoDbReadRequest: {
+    usd: 0.125 / 1e6,
+    unit: 'DynamoDB on-demand read request unit (one strongly consistent or two eventually consistent reads of up to 4 KB)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    readOn: READ_ON,
+    confirmed: 'third-party',
+    evidence: 'airbyte.com/data-engineering-resources/dynamodb-pricing: "Read Request Units (RRU): $0.125 per million read request units" (US East).',
+    freeTier: 'none for on-demand requests',
+  },
   interRegionTransferGb: {
     usd: 0.02,
     unit: 'GB transferred between two Regions',
@@ -312,6 +358,21 @@ export const ASSUMPTIONS = {
   sampleLogBytesPerInvocation: 1024,
   /** Log storage is compared after a year (the sample's log group never expires; the library's keeps one year). */
   logMonthsKept: 12,
+  /**
+   * Heartbeat ledger item with the checker's attributes, in DynamoDB's item-size rules (test/bench/heartbeat-checker.ts
+   * measured 253 bytes at 17,000 sources); a scan reads ceil(bytes / 4 KB) / 2 read units per 1 MB page (eventually consistent).
+   */
+  heartbeatLedgerItemBytes: 253,
+  /** Heartbeats per writer invocation (batch of up to 100 within a 20-second window; steady state is lower at small scale). */
+  heartbeatsPerWriterBatch: 25,
+  /** Writer and checker duration and memory (256 MB arm64): 0.2 s per batch, 3 s per check at 17,000 sources (moto bench, scaled). */
+  heartbeatWriterSeconds: 0.2,
+  heartbeatCheckerSeconds: 3,
+  heartbeatFunctionMemoryMb: 256,
+  /** SQS requests per heartbeat: one SendMessage, and a share of the batched receive and delete. */
+  heartbeatSqsRequestsPerBeat: 1.02,
+  /** Log bytes per writer or checker invocation (START/END/REPORT and one JSON summary line). */
+  heartbeatLogBytesPerInvocation: 1024,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -351,6 +412,24 @@ export interface TemplateCounts {
   readonly forwarderCustomMetrics: number;
   /** Event sizes in bytes (compact JSON of the documented examples). */
   readonly eventBytes: { readonly failure: number; readonly success: number; readonly tamper: number; readonly policy: number };
+  /** Dead-letter queues per member account and Region: with `heartbeat: false` each gets its alarm back. */
+  readonly memberDeadLetterQueues: number;
+  /** Dead-letter queues of the management account's own rule stacks, per Region, and outside them. */
+  readonly managementRegionDeadLetterQueues: readonly number[];
+  readonly managementDeadLetterQueues: number;
+  /** Heartbeat schedules (EventBridge Scheduler, target the default bus) of the member template. */
+  readonly memberHeartbeats: number;
+  /** Heartbeat schedules of each of the management account's own rule stacks. */
+  readonly managementRegionHeartbeats: readonly number[];
+  /** Heartbeat schedules outside the stack set and the per-Region stacks: management and central stacks. */
+  readonly fixedHeartbeats: number;
+  /** The heartbeat interval (the longest rate of the heartbeat schedules; 0 without heartbeats). */
+  readonly heartbeatIntervalSeconds: number;
+  /** How often the HeartbeatMonitor's checker runs (0 without a monitor). */
+  readonly heartbeatCheckSeconds: number;
+  /** Alarm metrics and KMS keys of the HeartbeatMonitor (included in `centralAlarmMetrics` and `centralKmsKeys`). */
+  readonly heartbeatMonitorAlarmMetrics: number;
+  readonly heartbeatMonitorKmsKeys: number;
 }
 
 function countTypes(template: Template): Record<string, number> {
@@ -379,6 +458,23 @@ function alarmEmailSubscriptions(template: Template): number {
     .flatMap((r) => (r.Targets ?? []).map((t: any) => t.Arn?.Ref))
     .filter((ref: unknown) => typeof ref === 'string' && template.Resources?.[ref as string]?.Type === 'AWS::SNS::Topic'));
   return ofType(template, 'AWS::SNS::Subscription').filter((s) => s.Protocol === 'email' && ruleTopics.has(s.TopicArn?.Ref)).length;
+}
+
+/** `rate(N minutes|hours|days)` in seconds. */
+function rateSeconds(expression: string): number {
+  const m = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (m === null) throw new Error(`cost model: schedule expression '${expression}' is not a rate`);
+  return Number(m[1]) * { minute: 60, hour: 3600, day: 86_400 }[m[2] as 'minute' | 'hour' | 'day'];
+}
+
+/** The heartbeat schedules of a template: EventBridge Scheduler schedules whose target is the default bus. */
+function heartbeatSchedules(template: Template): any[] {
+  return ofType(template, 'AWS::Scheduler::Schedule').filter((s) => JSON.stringify(s.Target?.Arn ?? '').includes('event-bus/default'));
+}
+
+/** Resources of a template (logical id, properties) of one type. */
+function entriesOf(template: Template, type: string): Array<[string, any]> {
+  return Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === type).map(([id, r]) => [id, r.Properties ?? {}]);
 }
 
 function ofType(template: Template, type: string): any[] {
@@ -418,11 +514,23 @@ export function countsFromTemplates(templates: Readonly<Record<string, Template>
     Resources: Object.fromEntries(Object.entries(management.Resources ?? {}).filter(([, r]) => r.Type !== 'AWS::CloudFormation::StackSet')),
   };
   const regionStacks = Object.keys(templates).filter((n) => n.startsWith('BackupAlarmsManagementRules-')).sort();
-  const fn = only(ofType(central, 'AWS::Lambda::Function'), 'Lambda function');
-  const esm = only(ofType(central, 'AWS::Lambda::EventSourceMapping'), 'event source mapping');
+  // The Security Hub forwarder (the central stack also holds the heartbeat monitor's writer and checker).
+  const [fnId, fn] = only(entriesOf(central, 'AWS::Lambda::Function').filter(([, f]) => f.Environment?.Variables?.ATTRIBUTION_MODE !== undefined),
+    'Security Hub forwarder function');
+  const esm = only(ofType(central, 'AWS::Lambda::EventSourceMapping').filter((m) => m.FunctionName?.Ref === fnId), 'forwarder event source mapping');
   const archive = only(ofType(central, 'AWS::Events::Archive'), 'archive');
-  const logGroups = ofType(central, 'AWS::Logs::LogGroup');
+  const logGroups = entriesOf(central, 'AWS::Logs::LogGroup').filter(([id]) => id === fn.LoggingConfig?.LogGroup?.Ref).map(([, g]) => g);
   const keys = ofType(central, 'AWS::KMS::Key');
+  // The HeartbeatMonitor: every resource under the construct that owns the ledger table.
+  const ledger = entriesOf(central, 'AWS::DynamoDB::Table').map(([id]) => id).find((id) => /Ledger[0-9A-F]{8}$/.test(id));
+  const monitorPrefix = ledger?.replace(/Ledger[0-9A-F]{8}$/, '');
+  const ofMonitor = (t: Template): Template => ({
+    Resources: Object.fromEntries(Object.entries(t.Resources ?? {}).filter(([id]) => monitorPrefix !== undefined && id.startsWith(monitorPrefix))),
+  });
+  const checkSchedules = ofType(ofMonitor(central), 'AWS::Scheduler::Schedule');
+  const allHeartbeats = [body, outsideStackSet, central, ...regionStacks.map((n) => templates[n])].flatMap(heartbeatSchedules);
+  // The member, management and per-Region rule stacks hold no queue but the rules' dead-letter queues.
+  const dlqs = (t: Template) => ofType(t, 'AWS::SQS::Queue').length;
   return {
     member: countTypes(body),
     memberAlarmMetrics: alarmMetrics(body),
@@ -449,6 +557,16 @@ export function countsFromTemplates(templates: Readonly<Record<string, Template>
       tamper: Buffer.byteLength(JSON.stringify(apiCall('DeleteRecoveryPoint'))),
       policy: fixtureBytes('test/fixtures/organizations-events/create-policy-backup.json'),
     },
+    memberDeadLetterQueues: dlqs(body),
+    managementRegionDeadLetterQueues: regionStacks.map((n) => dlqs(templates[n])),
+    managementDeadLetterQueues: dlqs(outsideStackSet),
+    memberHeartbeats: heartbeatSchedules(body).length,
+    managementRegionHeartbeats: regionStacks.map((n) => heartbeatSchedules(templates[n]).length),
+    fixedHeartbeats: heartbeatSchedules(outsideStackSet).length + heartbeatSchedules(central).length,
+    heartbeatIntervalSeconds: Math.max(0, ...allHeartbeats.map((s) => rateSeconds(s.ScheduleExpression))),
+    heartbeatCheckSeconds: checkSchedules.length === 0 ? 0 : rateSeconds(only(checkSchedules, 'heartbeat check schedule').ScheduleExpression),
+    heartbeatMonitorAlarmMetrics: alarmMetrics(ofMonitor(central)),
+    heartbeatMonitorKmsKeys: ofType(ofMonitor(central), 'AWS::KMS::Key').length,
   };
 }
 
@@ -540,6 +658,37 @@ export interface Design {
   readonly archivesFindings: boolean;
   readonly emailSubscribers: number;
   readonly eventBytes: TemplateCounts['eventBytes'];
+  /** The heartbeat (issue 20), if the design sends one; its monitor's alarms and keys are not in the central counts above. */
+  readonly heartbeat?: HeartbeatDesign;
+}
+
+/** The heartbeat of a design: its sources and timing, and the central monitor's fixed items. */
+export interface HeartbeatDesign {
+  /** Heartbeat schedules per member account and Region (one per forwarding rule of the member template). */
+  readonly perAccountRegion: number;
+  /** Per Region of the management account's own rule stacks. */
+  readonly managementPerRegion: number;
+  /** In the management and central stacks outside those (the policy-change rule's, the central bus's own rule's). */
+  readonly fixed: number;
+  readonly intervalSeconds: number;
+  readonly checkSeconds: number;
+  readonly monitorAlarmMetrics: number;
+  readonly monitorKmsKeys: number;
+}
+
+/** The heartbeat as synthesized, or undefined where the templates send none. */
+function heartbeatOf(counts: TemplateCounts): HeartbeatDesign | undefined {
+  if (counts.heartbeatIntervalSeconds === 0 || counts.heartbeatCheckSeconds === 0) return undefined;
+  const management = counts.managementRegionHeartbeats;
+  return {
+    perAccountRegion: counts.memberHeartbeats,
+    managementPerRegion: management.length === 0 ? 0 : Math.max(...management),
+    fixed: counts.fixedHeartbeats,
+    intervalSeconds: counts.heartbeatIntervalSeconds,
+    checkSeconds: counts.heartbeatCheckSeconds,
+    monitorAlarmMetrics: counts.heartbeatMonitorAlarmMetrics,
+    monitorKmsKeys: counts.heartbeatMonitorKmsKeys,
+  };
 }
 
 /** The library as synthesized, optionally with the member rules' dead-letter alarms replaced. */
@@ -548,6 +697,7 @@ export function libraryDesign(
   options: { alarmsPerAccountRegion?: number; alarmsPerAccount?: number; name?: string } = {},
 ): Design {
   const management = counts.managementRegionAlarmMetrics;
+  const heartbeat = heartbeatOf(counts);
   return {
     name: options.name ?? 'cdk-backup-alarms',
     kind: 'library',
@@ -556,10 +706,11 @@ export function libraryDesign(
     managementAlarmsPerRegion: options.alarmsPerAccountRegion ?? (management.length === 0 ? 0 : Math.max(...management)),
     alarmsPerAccount: options.alarmsPerAccount ?? 0,
     memberKmsKeys: counts.memberKmsKeys,
-    centralAlarmMetrics: counts.centralAlarmMetrics,
+    // The monitor's alarms and keys are priced as heartbeat lines.
+    centralAlarmMetrics: counts.centralAlarmMetrics - counts.heartbeatMonitorAlarmMetrics,
     managementAlarmMetrics: counts.managementAlarmMetrics,
-    centralKmsKeys: counts.centralKmsKeys,
-    centralKmsKeysRotating: counts.centralKmsKeysRotating,
+    centralKmsKeys: counts.centralKmsKeys - counts.heartbeatMonitorKmsKeys,
+    centralKmsKeysRotating: counts.centralKmsKeysRotating - counts.heartbeatMonitorKmsKeys,
     customMetrics: counts.forwarderCustomMetrics,
     archiveRetentionDays: counts.archiveRetentionDays,
     forwardsSuccesses: true,
@@ -577,6 +728,25 @@ export function libraryDesign(
     archivesFindings: true,
     emailSubscribers: counts.emailSubscriptions,
     eventBytes: counts.eventBytes,
+    heartbeat,
+  };
+}
+
+/**
+ * The library as it was before issue 20, and as `heartbeat: false` (on the rules, in the StackSet's
+ * `ruleProps` and `tamperRule`, and `heartbeatMonitor: false` on CentralAlarmBus) still makes it: no heartbeat
+ * lines, no monitor, and every dead-letter queue of the member, management and per-Region rule stacks gets its
+ * alarm back (one per queue: the rules that share a queue share its alarm). Those member alarms have no action.
+ */
+export function withoutHeartbeatDesign(counts: TemplateCounts): Design {
+  const base = libraryDesign(counts, { name: 'heartbeat: false (before issue 20)' });
+  const management = counts.managementRegionDeadLetterQueues;
+  return {
+    ...base,
+    alarmsPerAccountRegion: counts.memberDeadLetterQueues,
+    managementAlarmsPerRegion: management.length === 0 ? 0 : Math.max(...management),
+    managementAlarmMetrics: counts.managementAlarmMetrics + counts.managementDeadLetterQueues,
+    heartbeat: undefined,
   };
 }
 
@@ -636,6 +806,9 @@ export function publicSampleDesign(counts: TemplateCounts): Design {
 /** Where a line's cost comes from. */
 export type Category = 'fixed per account and Region' | 'fixed per account' | 'fixed central' | 'per event';
 
+/** Lines of the heartbeat (issue 20) have ids with this prefix: their sum is the heartbeat's share. */
+export const HEARTBEAT_LINE = 'heartbeat-';
+
 /** One priced line. */
 export interface CostLine {
   readonly id: string;
@@ -676,6 +849,11 @@ export interface MonthlyCost {
   readonly fixedCentral: number;
   readonly perEvent: number;
   readonly total: number;
+  /** The fixed cost of one account and Region (the `fixed per account and Region` lines over accounts x Regions). */
+  readonly fixedPerOneAccountRegion: number;
+  /** Heartbeats sent a month, and the sum of the heartbeat's lines (0 without one). */
+  readonly heartbeats: number;
+  readonly heartbeat: number;
 }
 
 const GB = 1e9;
@@ -721,6 +899,41 @@ export function monthlyCost(org: Org, design: Design): MonthlyCost {
   if (design.lambda.sqsBuffered) {
     const idlePolls = A.idleSqsPollers * (A.daysPerMonth * 86_400 / A.sqsLongPollSeconds);
     add('sqs-idle-polling', 'forwarder queue: Lambda pollers\' empty receives', 'fixed central', idlePolls, 'sqsRequest');
+  }
+
+  // The heartbeat (issue 20): per source (each forwarding rule in each account and Region), and the central monitor.
+  const hb = design.heartbeat;
+  let beats = 0;
+  if (hb !== undefined) {
+    const sources = stackSetAccountRegions * hb.perAccountRegion + org.regions * hb.managementPerRegion + hb.fixed;
+    const seconds = A.daysPerMonth * 86_400;
+    beats = sources * seconds / hb.intervalSeconds;
+    const every = `every ${hb.intervalSeconds / 3600} h, ${int(sources)} sources`;
+    const perSource: Category = 'fixed per account and Region';
+    add('heartbeat-scheduler', `heartbeat: Scheduler invocations (${every})`, perSource, beats, 'schedulerInvocation');
+    add('heartbeat-put-events', 'heartbeat: custom events on the default bus', perSource, beats, 'eventBridgeCustomEvent');
+    add('heartbeat-forwarding', 'heartbeat: forwarded to the central bus (cross-account / cross-Region)', perSource, beats, 'eventBridgeCrossAccountEvent');
+    add('heartbeat-sqs', 'heartbeat: ledger buffer (send, batched receive and delete)', perSource, beats * A.heartbeatSqsRequestsPerBeat, 'sqsRequest');
+    add('heartbeat-ledger-writes', 'heartbeat: ledger writes (one conditional UpdateItem each)', perSource, beats, 'dynamoDbWriteRequest');
+    const writes = beats / A.heartbeatsPerWriterBatch;
+    const gb = A.heartbeatFunctionMemoryMb / 1024;
+    add('heartbeat-writer-requests', 'heartbeat: writer invocations', perSource, writes, 'lambdaRequest');
+    add('heartbeat-writer-duration', `heartbeat: writer duration (${A.heartbeatFunctionMemoryMb} MB arm64)`, perSource,
+      writes * A.heartbeatWriterSeconds * gb, 'lambdaGbSecondArm');
+    const checks = seconds / hb.checkSeconds;
+    const scanBytes = sources * A.heartbeatLedgerItemBytes;
+    const readUnits = Math.ceil(scanBytes / 4096) / 2 + Math.ceil(scanBytes / (1024 * 1024));
+    // The scan reads every source's item: it grows with the sources like the lines above.
+    add('heartbeat-checker-scans', `heartbeat: checker scans (every ${hb.checkSeconds / 60} min, ${readUnits} read units each)`, perSource,
+      checks * readUnits, 'dynamoDbReadRequest');
+    add('heartbeat-checker-requests', 'heartbeat: checker invocations', 'fixed central', checks, 'lambdaRequest');
+    add('heartbeat-checker-duration', `heartbeat: checker duration (${A.heartbeatFunctionMemoryMb} MB arm64)`, 'fixed central',
+      checks * A.heartbeatCheckerSeconds * gb, 'lambdaGbSecondArm');
+    // Mostly the writer's, which grow with the sources.
+    add('heartbeat-logs', 'heartbeat: writer and checker logs ingested', perSource, (writes + checks) * A.heartbeatLogBytesPerInvocation / GB, 'logsIngestedGb');
+    add('heartbeat-alarms', 'heartbeat: monitor alarms (checker stopped or failing, writer errors, dead-letter queue)', 'fixed central',
+      hb.monitorAlarmMetrics, 'alarmMetric');
+    add('heartbeat-kms-keys', 'heartbeat: monitor log-group keys', 'fixed central', hb.monitorKmsKeys, 'kmsKeyMonth');
   }
 
   // Per event: forwarding to the central bus.
@@ -811,6 +1024,9 @@ export function monthlyCost(org: Org, design: Design): MonthlyCost {
     fixedCentral,
     perEvent,
     total: fixedPerAccountRegion + fixedPerAccount + fixedCentral + perEvent,
+    fixedPerOneAccountRegion: fixedPerAccountRegion / accountRegions,
+    heartbeats: beats,
+    heartbeat: lines.filter((l) => l.id.startsWith(HEARTBEAT_LINE)).reduce((s, l) => s + l.usd, 0),
   };
 }
 
@@ -821,14 +1037,15 @@ export function monthlyCost(org: Org, design: Design): MonthlyCost {
 export const ACCOUNT_SIZES = [10, 100, 1_000] as const;
 export const REGION_SIZES = [1, 5, 17] as const;
 
-/** One row of the summary: the three designs for one size. */
+/** One row of the summary: the designs for one size. */
 export interface CostRow {
   readonly accounts: number;
   readonly regions: number;
+  /** The default deployment: heartbeats on, no member dead-letter alarm (issue 20). */
   readonly library: MonthlyCost;
-  /** Without the member rules' dead-letter alarms. */
-  readonly withoutMemberAlarms: MonthlyCost;
-  /** Without them, and one alarm per account instead. */
+  /** `heartbeat: false`: no heartbeat, the member dead-letter alarms back (the library before issue 20). */
+  readonly withoutHeartbeat: MonthlyCost;
+  /** The default, plus one dead-letter alarm per account. */
   readonly onePerAccount: MonthlyCost;
   readonly sample: MonthlyCost;
 }
@@ -848,7 +1065,7 @@ export function costTable(options: CostOptions = {}): { counts: TemplateCounts; 
   const counts = options.counts ?? synthesizeExampleCounts();
   const designs = {
     library: libraryDesign(counts),
-    withoutMemberAlarms: withoutMemberDeadLetterAlarms(counts),
+    withoutHeartbeat: withoutHeartbeatDesign(counts),
     onePerAccount: withoutMemberDeadLetterAlarms(counts, 1),
     sample: publicSampleDesign(counts),
   };
@@ -860,7 +1077,7 @@ export function costTable(options: CostOptions = {}): { counts: TemplateCounts; 
         accounts,
         regions,
         library: monthlyCost(org, designs.library),
-        withoutMemberAlarms: monthlyCost(org, designs.withoutMemberAlarms),
+        withoutHeartbeat: monthlyCost(org, designs.withoutHeartbeat),
         onePerAccount: monthlyCost(org, designs.onePerAccount),
         sample: monthlyCost(org, designs.sample),
       });
@@ -885,13 +1102,16 @@ export function priceText(p: Price): string {
 
 /** The summary as Markdown. */
 export function summaryMarkdown(rows: readonly CostRow[]): string {
-  const head = ['accounts', 'Regions', 'failures/mo', 'events forwarded/mo', 'library', 'of which member DLQ alarms', 'library, no member DLQ alarm',
-    'same + 1 alarm/account', 'public sample', 'open failure findings: library / sample'];
+  const head = ['accounts', 'Regions', 'failures/mo', 'events forwarded/mo', 'library (default)', 'fixed per account and Region', 'of which heartbeat',
+    'heartbeat: false (before issue 20)', 'of which member DLQ alarms', 'default + 1 alarm/account', 'public sample',
+    'open failure findings: library / sample'];
   const out = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  const share = (part: number, whole: number) => `${usd(part)} (${Math.round(100 * part / whole)} %)`;
   for (const r of rows) {
-    const alarms = r.library.lines.find((l) => l.id === 'member-alarms')?.usd ?? 0;
+    const alarms = r.withoutHeartbeat.lines.find((l) => l.id === 'member-alarms')?.usd ?? 0;
     out.push(`| ${[int(r.accounts), r.regions, int(r.library.volumes.failures), int(r.library.volumes.forwarded), usd(r.library.total),
-      `${usd(alarms)} (${Math.round(100 * alarms / r.library.total)} %)`, usd(r.withoutMemberAlarms.total), usd(r.onePerAccount.total), usd(r.sample.total),
+      `$${r.library.fixedPerOneAccountRegion.toFixed(5)}`, share(r.library.heartbeat, r.library.total), usd(r.withoutHeartbeat.total),
+      share(alarms, r.withoutHeartbeat.total), usd(r.onePerAccount.total), usd(r.sample.total),
       `${int(r.library.volumes.openFindings)} / ${int(r.sample.volumes.openFindings)}`].join(' | ')} |`);
   }
   return out.join('\n');
@@ -899,7 +1119,7 @@ export function summaryMarkdown(rows: readonly CostRow[]): string {
 
 /** Every line of the three designs for one size, as Markdown. */
 export function breakdownMarkdown(row: CostRow): string {
-  const designs = [row.library, row.withoutMemberAlarms, row.sample];
+  const designs = [row.library, row.withoutHeartbeat, row.sample];
   const ids = [...new Set(designs.flatMap((d) => d.lines.map((l) => l.id)))];
   const head = ['line', 'category', 'price (us-east-1)', ...designs.map((d) => d.design)];
   const out = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
@@ -929,6 +1149,9 @@ export function countsMarkdown(c: TemplateCounts): string {
       + `logs ${c.forwarderLogRetentionDays} days${c.forwarderLogsEncrypted ? ' (KMS)' : ''}, ${c.forwarderCustomMetrics} custom metrics, `
       + `topic ${c.topicEncrypted ? 'KMS-encrypted' : 'unencrypted'}`,
     `- event sizes (bytes): failure ${c.eventBytes.failure}, success ${c.eventBytes.success}, tamper ${c.eventBytes.tamper}, policy ${c.eventBytes.policy}`,
+    `- heartbeat: ${c.memberHeartbeats} schedules per member account and Region, ${c.managementRegionHeartbeats.join(', ')} per management Region `
+      + `stack, ${c.fixedHeartbeats} in the management and central stacks; every ${c.heartbeatIntervalSeconds / 3600} h; checker every `
+      + `${c.heartbeatCheckSeconds / 60} min; monitor ${c.heartbeatMonitorAlarmMetrics} alarm metrics, ${c.heartbeatMonitorKmsKeys} KMS keys`,
   ].join('\n');
 }
 

@@ -11,7 +11,10 @@
  * 2. The bundled asset's size, and the handler's cold init: the median of 20 fresh Node.js processes that each
  *    load the bundle (what Lambda's init phase runs before the first invocation, minus the runtime's own start).
  * 3. Synthesis cost (synth-cost.ts) of the organization example with 1, 10, 50 OUs and 1, 5, 20 Regions.
- * 4. The monthly cost model (cost-model.ts) at 10, 100, 1,000 accounts and 1, 5, 17 Regions.
+ * 4. The monthly cost model (cost-model.ts) at 10, 100, 1,000 accounts and 1, 5, 17 Regions: the default
+ *    deployment (heartbeats on, no member dead-letter alarm), its fixed cost per account and Region and the
+ *    heartbeat's share, and `heartbeat: false` (the library before issue 20). `cost.rows[].library.total` in the
+ *    JSON is the default deployment's.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -73,10 +76,14 @@ async function main(argv: readonly string[]): Promise<void> {
   print(countsMarkdown(cost.counts));
   print();
   print(summaryMarkdown(cost.rows));
-  const detail = cost.rows.find((r) => r.accounts === 100 && r.regions === 5);
-  if (detail) {
-    print('\n#### Every line at 100 accounts × 5 Regions\n');
+  for (const [accounts, regions] of [[100, 5], [1_000, 17]] as const) {
+    const detail = cost.rows.find((r) => r.accounts === accounts && r.regions === regions);
+    if (detail === undefined) continue;
+    print(`\n#### Every line at ${accounts.toLocaleString('en-US')} accounts × ${regions} Regions\n`);
     print(breakdownMarkdown(detail));
+    const l = detail.library;
+    print(`\nDefault deployment: ${l.total.toFixed(2)} USD a month; fixed per account and Region ${l.fixedPerOneAccountRegion.toFixed(5)} USD; `
+      + `heartbeat ${l.heartbeat.toFixed(2)} USD (${Math.round(100 * l.heartbeat / l.total)} %, ${Math.round(l.heartbeats).toLocaleString('en-US')} heartbeats).`);
   }
 
   fs.mkdirSync(path.dirname(OUT), { recursive: true });

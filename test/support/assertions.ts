@@ -44,5 +44,32 @@ export function expectForwardingContract(template: Template, busArn: string, rol
   });
   template.hasResourceProperties('AWS::IAM::Role', { RoleName: roleName });
   template.hasResourceProperties('AWS::IAM::ManagedPolicy', { PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn }] } });
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+  // Issue 20: where the heartbeat runs and no alarmTopic is given, the dead-letter alarm would tell nobody, so
+  // there is none; the dead-letter queue stays, and the heartbeat's schedule reports the path instead.
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  template.resourceCountIs('AWS::SQS::Queue', 1);
+  template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+}
+
+/** The alternative a forwarding rule's pattern gains for its own heartbeat (issue 20), written out literally. */
+export function heartbeatBranch(ruleId: string): object {
+  return { 'source': ['cdk-backup-alarms.heartbeat'], 'detail-type': ['Backup Alarms Heartbeat'], 'detail': { rule: [ruleId] } };
+}
+
+/**
+ * A forwarding rule's deployed pattern, where its heartbeat runs, is exactly `{ $or: [...its own alternatives,
+ * its heartbeat] }`. Checks that shape and the heartbeat alternative, and returns the rule's own pattern in the
+ * form it has without a heartbeat (`heartbeat: false`): one alternative as is; several alternatives of one
+ * `source` with that source and the union of their detail-types hoisted; otherwise `{ $or }`.
+ */
+export function withoutHeartbeat(deployed: any, ruleId: string): any {
+  expect(Object.keys(deployed)).toEqual(['$or']);
+  const branches: any[] = deployed.$or;
+  expect(branches[branches.length - 1]).toEqual(heartbeatBranch(ruleId));
+  const own = branches.slice(0, -1);
+  if (own.length === 1) return own[0];
+  const sources = [...new Set(own.map((b) => JSON.stringify(b.source)))];
+  const types = own.map((b) => b['detail-type']);
+  if (sources.length > 1 || types.some((d) => !Array.isArray(d) || d.some((v: unknown) => typeof v !== 'string'))) return { $or: own };
+  return { 'source': own[0].source, 'detail-type': [...new Set(types.flat())], '$or': own.map(({ source: _source, ...rest }) => rest) };
 }

@@ -1,12 +1,14 @@
 /**
  * Every construct of the library with its defaults (and the options that add resources: SOURCE_ACCOUNT
- * attribution, the StackSet's tamper rule), one stack per kind of account, for the compliance and policy tests.
+ * attribution, the StackSet's tamper rule, the heartbeat monitor's expectations and Security Hub findings), one
+ * stack per kind of account, for the compliance and policy tests. The forwarding rules and CentralAlarmBus bring
+ * their heartbeats and monitor by default; a standalone BackupHeartbeat and HeartbeatMonitor are here too.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
-  BackupFailureRule, BackupFailureRuleStackSet, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus, FindingAttribution,
-  SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
+  BackupFailureRule, BackupFailureRuleStackSet, BackupHeartbeat, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus, FindingAttribution,
+  HeartbeatMonitor, SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
 } from '../../src';
 
 const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
@@ -18,12 +20,24 @@ export function everyConstruct(app: App): Stack[] {
     organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], pipelineAlarmEmailAddresses: ['oncall@example.com'],
   });
   new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
+  const otherBus = new events.EventBus(central, 'OtherBus');
   new SecurityHubFindingForwarder(central, 'SourceAccountFindings', {
-    eventBus: new events.EventBus(central, 'OtherBus'), attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
+    eventBus: otherBus, attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
+  });
+  // The options that add permissions: PutItem for expected sources, BatchImportFindings for findings.
+  new HeartbeatMonitor(central, 'Heartbeats', {
+    eventBus: otherBus,
+    alarmTopic: alarms.topic,
+    pipelineAlarmTopic: alarms.pipelineAlarmTopic,
+    expectedAccounts: ['222222222222'],
+    expectedRegions: ['eu-central-1'],
+    securityHubFindings: true,
   });
   const member = new Stack(app, 'Member', { env: { account: '222222222222', region: 'eu-central-1' } });
   new BackupFailureRule(member, 'Failures', { centralBusArn: BUS_ARN });
   new BackupTamperRule(member, 'Tampering', { centralBusArn: BUS_ARN });
+  // The heartbeat of a forwarding rule of the user's own.
+  new BackupHeartbeat(member, 'OwnRuleHeartbeat', { ruleId: 'my-forwarding-rule' });
   new SecurityHubFindingImporterRole(member, 'Importer', { forwarderRoleArn: 'arn:aws:iam::111111111111:role/forwarder', organizationId: 'o-a1b2c3d4e5' });
   const management = new Stack(app, 'Management', { env: { account: '999999999999', region: 'us-east-1' } });
   new BackupPolicyChangeRule(management, 'Policies', { centralBusArn: BUS_ARN });

@@ -1,0 +1,226 @@
+/**
+ * One run of each function, with its I/O injected (the ledger store, the publisher, the clock), so that tests
+ * drive the real sequence against a real DynamoDB-compatible server. The Lambda handlers only wire these up.
+ */
+import { ImportFindings, Publish } from './aws-client';
+import {
+  apply, CheckerSettings, decide, expectedItem, LedgerItem, missingExpected, owes, reportsFor,
+} from './checker';
+import { FindingHome, heartbeatFinding } from './finding';
+import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } from './ledger';
+import { LedgerStore, WriteOutcome } from './store';
+import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
+
+/** Claims tried per item and run before it is left to the next run. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
+/** What a writer run did with its batch. */
+export interface WriteSummary {
+  /** Message ids to return in `batchItemFailures`. */
+  readonly failed: string[];
+  readonly recorded: number;
+  readonly stale: number;
+  readonly malformed: number;
+  readonly errors: number;
+}
+
+/**
+ * Writes a batch of SQS messages to the ledger: one conditional write per source (its newest heartbeat).
+ * A malformed message fails alone (and reaches the dead-letter queue after the retries); a failed write fails
+ * the messages of its source only.
+ */
+export async function writeBatch(records: Array<{ messageId: string; body: string }>, store: LedgerStore, now: number,
+  onError: (messageIds: string[], err: unknown) => void = () => undefined, concurrency = 8): Promise<WriteSummary> {
+  const failed: string[] = [];
+  let malformed = 0;
+  const parsed: Array<{ ref: string; heartbeat: Heartbeat }> = [];
+  for (const r of records) {
+    try {
+      parsed.push({ ref: r.messageId, heartbeat: parseHeartbeat(r.body, now) });
+    } catch (err) {
+      if (!(err instanceof MalformedHeartbeatError)) throw err;
+      malformed++;
+      failed.push(r.messageId);
+      onError([r.messageId], err);
+    }
+  }
+  let recorded = 0;
+  let stale = 0;
+  let errors = 0;
+  const work = newestPerSource(parsed);
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const w = work[next++];
+      try {
+        const outcome = await store.record(w.heartbeat);
+        if (outcome === WriteOutcome.RECORDED) recorded++;
+        else stale++;
+      } catch (err) {
+        errors++;
+        failed.push(...w.refs);
+        onError(w.refs, err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  return { failed, recorded, stale, malformed, errors };
+}
+
+/** Where a checker reports. */
+export interface CheckTopics {
+  readonly alarm?: string;
+  readonly pipeline?: string;
+}
+
+/** What a checker run saw and did. */
+export interface CheckSummary {
+  readonly sources: number;
+  readonly silent: number;
+  readonly claimed: number;
+  readonly lostRaces: number;
+  readonly created: number;
+  readonly reportsSent: number;
+  readonly publishFailures: number;
+  readonly readUnits: number;
+  readonly pages: number;
+  /** True when the scan stopped at the deadline: the rest is judged on the next run. */
+  readonly truncated: boolean;
+}
+
+/** The checker's inputs. */
+export interface CheckOptions {
+  readonly store: LedgerStore;
+  readonly publish: Publish;
+  readonly topics: CheckTopics;
+  readonly settings: CheckerSettings;
+  readonly expected?: ExpectedSources;
+  readonly now: number;
+  /** No new page, claim or publish starts after this (epoch ms). */
+  readonly deadline?: number;
+  readonly onPublishError?: (destination: ReportDestination, err: unknown) => void;
+  /** Security Hub BatchImportFindings, when findings are on. */
+  readonly importFindings?: ImportFindings;
+  /** The checker's own account and Region (findings are imported there). */
+  readonly home?: FindingHome;
+}
+
+/** Findings per BatchImportFindings call (Security Hub's maximum). */
+const FINDINGS_PER_CALL = 100;
+
+/**
+ * One check: scan the ledger page by page, claim every change, create the items of declared sources never
+ * seen, then send each destination what it is owed and record that it was told.
+ */
+export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
+  const items: LedgerItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  let readUnits = 0;
+  let pages = 0;
+  let truncated = false;
+  const late = () => o.deadline !== undefined && Date.now() > o.deadline;
+  do {
+    if (late()) {
+      truncated = true;
+      break;
+    }
+    const page = await o.store.scanPage(start);
+    pages++;
+    readUnits += page.readUnits;
+    items.push(...page.items);
+    start = page.next;
+  } while (start !== undefined);
+
+  let created = 0;
+  if (!truncated) {
+    // Only a complete scan knows which declared sources are missing.
+    for (const src of missingExpected(o.expected, new Set(items.map((i) => i.pk)))) {
+      const item = expectedItem(src, o.now);
+      if (await o.store.createExpected(item)) {
+        created++;
+        items.push(item);
+      }
+    }
+  }
+
+  let claimed = 0;
+  let lostRaces = 0;
+  const current: LedgerItem[] = [];
+  for (const scanned of items) {
+    let item: LedgerItem | undefined = scanned;
+    // A lost race (a heartbeat, another run) is decided again on the item as it is now, so that a silence
+    // that is still a silence after the heartbeat that raced it is claimed in this run, not one later.
+    for (let attempt = 0; item !== undefined; attempt++) {
+      const t = late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : decide(item, o.now, o.settings);
+      if (t === undefined) {
+        current.push(item);
+        break;
+      }
+      if (await o.store.claim(t)) {
+        claimed++;
+        current.push(apply(item, t));
+        break;
+      }
+      lostRaces++;
+      item = await o.store.get(item.pk);
+    }
+  }
+
+  let reportsSent = 0;
+  let publishFailures = 0;
+  const destinations: Array<[ReportDestination, string | undefined]> = [
+    [ReportDestination.ALARM, o.topics.alarm], [ReportDestination.PIPELINE, o.topics.pipeline],
+  ];
+  for (const [destination, topic] of destinations) {
+    if (topic === undefined || topic === '') continue;
+    for (const report of reportsFor(current, destination, o.now, o.settings, o.store.tableName)) {
+      if (late()) break;
+      try {
+        await o.publish(topic, report.subject, report.message);
+      } catch (err) {
+        publishFailures++;
+        o.onPublishError?.(destination, err);
+        continue;
+      }
+      reportsSent++;
+      for (const { pk, ver } of report.items) await o.store.markNotified(pk, destination, ver);
+    }
+  }
+  if (o.importFindings !== undefined && o.home !== undefined) {
+    const pairs = current.filter((i) => owes(i, ReportDestination.SECURITY_HUB))
+      .map((item) => ({ item, finding: heartbeatFinding(item, o.home!) }))
+      .filter((p): p is { item: LedgerItem; finding: Record<string, unknown> } => p.finding !== undefined);
+    for (let k = 0; k < pairs.length && !late(); k += FINDINGS_PER_CALL) {
+      const chunk = pairs.slice(k, k + FINDINGS_PER_CALL);
+      let failed: Set<string>;
+      try {
+        failed = new Set(await o.importFindings(chunk.map((p) => p.finding)));
+      } catch (err) {
+        publishFailures++;
+        o.onPublishError?.(ReportDestination.SECURITY_HUB, err);
+        continue;
+      }
+      if (failed.size > 0) {
+        // Refused findings stay owed and are imported again on the next run.
+        publishFailures++;
+        o.onPublishError?.(ReportDestination.SECURITY_HUB, new Error(`Security Hub refused ${failed.size} finding(s): ${[...failed].slice(0, 5).join(', ')}`));
+      }
+      reportsSent++;
+      for (const p of chunk) {
+        if (!failed.has(String(p.finding.Id))) await o.store.markNotified(p.item.pk, ReportDestination.SECURITY_HUB, p.item.ver);
+      }
+    }
+  }
+  return {
+    sources: current.length,
+    silent: current.filter((i) => i.state === 'SILENT').length,
+    claimed,
+    lostRaces,
+    created,
+    reportsSent,
+    publishFailures,
+    readUnits,
+    pages,
+    truncated,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * moto's server (https://github.com/getmoto/moto), started by a test on 127.0.0.1 and a free port, for the
+ * heartbeat ledger: a DynamoDB-compatible server that this project did not write, so that the ledger's
+ * conditional writes and scans are real reads and writes (no mocked client). Stopped after the test.
+ *
+ * The Python is `MOTO_PYTHON`, else the virtual environment `npx projen test:setup` makes (.venv/moto), else
+ * `python3`. Nothing here calls AWS: the clients get the server's URL as their only endpoint.
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as path from 'path';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDb, DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
+import { LEDGER, LEDGER_TTL_ATTRIBUTE } from '../../../src/shared/heartbeat';
+
+const SETUP_PYTHON = path.join(__dirname, '..', '..', '..', '.venv', 'moto', 'bin', 'python');
+const PYTHON = process.env.MOTO_PYTHON || (fs.existsSync(SETUP_PYTHON) ? SETUP_PYTHON : 'python3');
+const STARTUP_MS = 30_000;
+
+/** Credentials that only moto accepts; set in this process's environment for the SDK clients. */
+export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAHEARTBEATTEST000', AWS_SECRET_ACCESS_KEY: 'heartbeat-test-not-a-secret' };
+export const MOTO_REGION = 'eu-west-1';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
+  });
+}
+
+/** A moto server this test started. */
+export class MotoServer {
+  /** Starts the server and gives this process's SDK clients its credentials and Region (the endpoint is per client). */
+  public static async start(): Promise<MotoServer> {
+    const check = spawnSync(PYTHON, ['-c', 'import moto, moto.server, moto.dynamodb; print(moto.__version__)'], { encoding: 'utf8', timeout: 30_000 });
+    if (check.status !== 0) {
+      throw new Error(`moto's server cannot be imported by ${PYTHON}: ${check.stderr || check.error?.message}. Run: bash test/setup.sh (or set MOTO_PYTHON).`);
+    }
+    const port = await freePort();
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1' };
+    if (process.env.HOME !== undefined) env.HOME = process.env.HOME;
+    const child = spawn(PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    for (const s of [child.stdout!, child.stderr!]) {
+      s.setEncoding('utf8');
+      s.on('data', (c: string) => {
+        output.push(c);
+        if (output.length > 100) output.shift();
+      });
+    }
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + STARTUP_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`moto exited during start-up:\n${output.join('')}`);
+      if (await answers(`${url}/moto-api/`)) {
+        Object.assign(process.env, MOTO_CREDENTIALS, { AWS_REGION: MOTO_REGION });
+        delete process.env.AWS_SESSION_TOKEN;
+        return new MotoServer(child, url, check.stdout.trim());
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGKILL');
+    throw new Error(`moto did not answer on ${url} within ${STARTUP_MS / 1000} s:\n${output.join('')}`);
+  }
+
+  /** The library's DynamoDB client (the ledger's operations only), pointed at this server. */
+  public readonly dynamo: DynamoDbCall;
+  /** A plain SDK client for what only the tests do (creating tables). */
+  private readonly admin: DynamoDBClient;
+
+  private constructor(private readonly child: ChildProcess, public readonly url: string, public readonly version: string) {
+    this.dynamo = dynamoDb({ region: MOTO_REGION, endpoint: url });
+    this.admin = new DynamoDBClient({ region: MOTO_REGION, endpoint: url });
+  }
+
+  /** Creates a ledger table as the construct defines it (key `pk`, on demand) and its TTL; returns its name. */
+  public async createLedger(name: string): Promise<string> {
+    await this.admin.send(new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: LEDGER.PK, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: LEDGER.PK, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }));
+    await this.admin.send(new UpdateTimeToLiveCommand({
+      TableName: name,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: LEDGER_TTL_ATTRIBUTE },
+    }));
+    return name;
+  }
+
+  /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
+  public async stop(): Promise<void> {
+    this.admin.destroy();
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** An EventBridge heartbeat event as the central bus delivers it to the buffer queue. */
+export function heartbeatEvent(o: {
+  account: string; region: string; rule: string; time: number; intervalSeconds: number; id?: string;
+}): Record<string, unknown> {
+  return {
+    'version': '0',
+    'id': o.id ?? `hb-${o.account}-${o.region}-${o.rule}-${o.time}`,
+    'detail-type': 'Backup Alarms Heartbeat',
+    'source': 'cdk-backup-alarms.heartbeat',
+    'account': o.account,
+    'time': new Date(o.time).toISOString(),
+    'region': o.region,
+    'resources': [],
+    'detail': { schemaVersion: 1, rule: o.rule, intervalSeconds: o.intervalSeconds },
+  };
+}
