@@ -199,5 +199,7 @@ bench.exec('ts-node --project tsconfig.dev.json test/bench/run.ts', { receiveArg
 
 // Build outputs of the Maven-based test harnesses and consumer apps, and the consumer virtualenv.
 project.gitignore.addPatterns('/example.out/', '/.jsii.tabl.json', 'target/', 'cdk.out/', '.venv/', '__pycache__/');
+// 'target/' and '.venv/' match directories only: a local symlink to shared jars or virtualenvs is ignored too.
+project.gitignore.addPatterns('/test/ruler/target', '/.venv');
 
 project.synth();
