@@ -210,8 +210,8 @@ describe('organization: member and management rules to the central bus', () => {
       }
       const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as any[];
       const grantsOf = (ids: Array<[string, any]>) => policies.filter((p) => p.Properties.Roles.some((r: any) => ids.some(([id]) => id === r.Ref)))
-        .flatMap((p) => [].concat(p.Properties.PolicyDocument.Statement));
-      const all = policies.flatMap((p) => [].concat(p.Properties.PolicyDocument.Statement));
+        .flatMap((p) => ([] as any[]).concat(p.Properties.PolicyDocument.Statement));
+      const all = policies.flatMap((p) => ([] as any[]).concat(p.Properties.PolicyDocument.Statement));
       expect(grantsOf(forwarders).length + grantsOf(heartbeats).length).toBe(all.length);
       const grants = grantsOf(forwarders);
       expect(grants).toEqual(grants.map(() => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn })));

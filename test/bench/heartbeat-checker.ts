@@ -119,7 +119,7 @@ export async function heartbeatBench(n = 17_000) {
     const t1 = process.hrtime.bigint();
     const quiet = await runCheck({ store, publish: async () => { published++; }, topics: { alarm: 'a', pipeline: 'p' }, settings: DEFAULT_SETTINGS, now: now + 60_000 });
     const quietMs = Number(process.hrtime.bigint() - t1) / 1e6;
-    const costs = [1, 2, 3, 6, 12].map((h) => ({ intervalHours: h, ...heartbeatMonthlyCost(n, h, 15, readUnits) }));
+    const costs = [1, 2, 3, 6, 8, 12].map((h) => ({ intervalHours: h, ...heartbeatMonthlyCost(n, h, 15, readUnits) }));
     return {
       sources: n,
       averageItemBytes: Math.round(bytes / n),

@@ -15,16 +15,19 @@
  *    deployment (heartbeats on, no member dead-letter alarm), its fixed cost per account and Region and the
  *    heartbeat's share, and `heartbeat: false` (the library before issue 20). `cost.rows[].library.total` in the
  *    JSON is the default deployment's.
+ * 5. The heartbeat checker over 17,000 sources against moto's DynamoDB (heartbeat-checker.ts): wall time of a run,
+ *    the scan's read units (computed from DynamoDB's metering rules; moto does not meter) and the monthly cost.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { breakdownMarkdown, costTable, countsMarkdown, summaryMarkdown } from './cost-model';
+import { heartbeatBench } from './heartbeat-checker';
 import { synthCost, synthCostTable } from './synth-cost';
 import { throughput, throughputTable } from './throughput';
 import { ensureBundle } from '../runtime/support';
-import { writeGeneratedBlock } from '../support/generated-block';
+import { markdownTable, writeGeneratedBlock } from '../support/generated-block';
 
 const OUT = path.join(__dirname, '..', '..', 'test-reports', 'bench.json');
 
@@ -86,8 +89,25 @@ async function main(argv: readonly string[]): Promise<void> {
       + `heartbeat ${l.heartbeat.toFixed(2)} USD (${Math.round(100 * l.heartbeat / l.total)} %, ${Math.round(l.heartbeats).toLocaleString('en-US')} heartbeats).`);
   }
 
+  // The heartbeat checker over every source of 1,000 accounts x 17 Regions, against moto's DynamoDB on 127.0.0.1
+  // (moto's Python Scan dominates the wall time; DynamoDB meters reads, moto does not: read units are computed).
+  const checker = await heartbeatBench(quick ? 1_700 : 17_000);
+  print(`\n#### Heartbeat checker over ${checker.sources.toLocaleString('en-US')} sources (moto ${checker.moto} DynamoDB, 1 % silent)\n`);
+  print(markdownTable(['run', 'wall time', 'scan', 'read units (computed)', 'claims', 'reports published'], [
+    ['first (1 % silent)', `${(checker.firstRun.wallMs / 1000).toFixed(1)} s`, `${checker.scanPages} pages, ${(checker.scanBytes / 1e6).toFixed(1)} MB`,
+      String(checker.scanReadUnits), String(checker.firstRun.claimed), String(checker.firstRun.published)],
+    ['quiet (nothing changed)', `${(checker.quietRun.wallMs / 1000).toFixed(1)} s`, `${checker.scanPages} pages`, String(checker.scanReadUnits),
+      String(checker.quietRun.claimed), '0'],
+  ]));
+  print(`\nHeartbeat cost end to end at ${checker.sources.toLocaleString('en-US')} sources, USD a month (checker every 15 minutes):\n`);
+  print(markdownTable(['interval', 'heartbeats', 'PutEvents', 'cross-account', 'SQS', 'ledger writes', 'writer', 'checker scans + Lambda', 'total'],
+    checker.costs.map((c) => [`${c.intervalHours} h`, `${(c.heartbeatsPerMonth / 1e6).toFixed(2)} M`, c.putEventsOnDefaultBus.toFixed(2),
+      c.crossAccountDelivery.toFixed(2), c.sqs.toFixed(2), c.ledgerWrites.toFixed(2), c.writerLambda.toFixed(2),
+      (c.checkerScans + c.checkerLambda).toFixed(2), `**${c.total.toFixed(2)}**`])));
+
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(OUT, JSON.stringify({ ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost }, null, 2));
+  const report = { ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost, heartbeatChecker: checker };
+  fs.writeFileSync(OUT, JSON.stringify(report, null, 2));
   console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
   if (argv.includes('--readme')) {
     writeGeneratedBlock('bench', out.join('\n'));
