@@ -106,9 +106,7 @@ export async function heartbeatBench(n = 17_000) {
       bytes += itemBytes(item);
       items.push(item);
     }
-    for (let i = 0; i < items.length; i += 25) {
-      await moto.dynamo('BatchWriteItem', { RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } });
-    }
+    await moto.seed(table, items);
     const pages = Math.ceil(bytes / (1024 * 1024));
     // Per page: ceil(page bytes / 4 KB) read units, halved (eventually consistent).
     const readUnits = Math.ceil(bytes / 4096) / 2 + pages;

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDb, DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
 import { LEDGER, LEDGER_TTL_ATTRIBUTE } from '../../../src/shared/heartbeat';
 
@@ -103,6 +103,17 @@ export class MotoServer {
       TimeToLiveSpecification: { Enabled: true, AttributeName: LEDGER_TTL_ATTRIBUTE },
     }));
     return name;
+  }
+
+  /** Seeds `items` (DynamoDB JSON) into `table`, 25 per BatchWriteItem: a setup step of the benchmark, not a ledger operation. */
+  public async seed(table: string, items: ReadonlyArray<Record<string, AttributeValue>>): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: any = { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
+      while (pending && Object.keys(pending).length > 0) {
+        const out = await this.admin.send(new BatchWriteItemCommand({ RequestItems: pending }));
+        pending = out.UnprocessedItems;
+      }
+    }
   }
 
   /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
