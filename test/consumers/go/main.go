@@ -58,7 +58,15 @@ func checkSynthesizedRule(outdir string) int {
 		RestoreJobStates: &[]cdkbackupalarms.BackupJobState{cdkbackupalarms.BackupJobState_FAILED},
 		MaxEventAge:      awscdk.Duration_Hours(jsii.Number(2)),
 		RetryAttempts:    jsii.Number(10),
+		// The checks below read the rule's own pattern and its dead-letter alarm; the defaults are checked next.
+		Heartbeat: jsii.Bool(false),
 	})
+	// With the defaults the rule has a heartbeat and no dead-letter alarm (it would have no topic to tell).
+	defaultStack := awscdk.NewStack(app, jsii.String("GoConsumerDefaults"), &awscdk.StackProps{Env: env})
+	defaults := cdkbackupalarms.NewBackupFailureRule(defaultStack, jsii.String("Failures"), &cdkbackupalarms.BackupFailureRuleProps{
+		CentralBusArn: jsii.String(centralBusArn),
+	})
+	check(defaults.Heartbeat() != nil && defaults.DeadLetterAlarm() == nil, "with defaults, Heartbeat() returned nil or DeadLetterAlarm() did not", nil)
 
 	check(failures.Rule() != nil && failures.DeadLetterQueue() != nil, "Rule() / DeadLetterQueue() returned nil", nil)
 	check(failures.ForwarderRole() != nil && failures.DeadLetterAlarm() != nil, "ForwarderRole() / DeadLetterAlarm() returned nil", nil)

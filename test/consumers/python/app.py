@@ -42,7 +42,14 @@ def check_synthesized_rule(outdir):
         restore_job_states=[BackupJobState.FAILED],
         max_event_age=cdk.Duration.hours(2),
         retry_attempts=10,
+        # The checks below read the rule's own pattern and its dead-letter alarm; the defaults are checked next.
+        heartbeat=False,
     )
+    # With the defaults the rule has a heartbeat and no dead-letter alarm (it would have no topic to tell):
+    # an optional property that JavaScript leaves undefined comes back as None.
+    defaults = BackupFailureRule(cdk.Stack(app, "PythonConsumerDefaults", env=ENV), "Failures", central_bus_arn=CENTRAL_BUS_ARN)
+    check(defaults.heartbeat is not None and defaults.dead_letter_alarm is None,
+          "with defaults, BackupFailureRule.heartbeat is not set or .dead_letter_alarm is not None")
 
     # Attributes come back through jsii as typed objects, enums as Python enums.
     check(failures.rule is not None and failures.dead_letter_queue is not None,

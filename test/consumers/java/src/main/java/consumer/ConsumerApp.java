@@ -84,7 +84,14 @@ public final class ConsumerApp {
                 .restoreJobStates(List.of(BackupJobState.FAILED))
                 .maxEventAge(Duration.hours(2))
                 .retryAttempts(10)
+                // The checks below read the rule's own pattern and its dead-letter alarm; the defaults are checked next.
+                .heartbeat(false)
                 .build();
+        // With the defaults the rule has a heartbeat and no dead-letter alarm (it would have no topic to tell).
+        Stack defaultStack = new Stack(app, "JavaConsumerDefaults", StackProps.builder().env(ENV).build());
+        BackupFailureRule defaults = BackupFailureRule.Builder.create(defaultStack, "Failures").centralBusArn(CENTRAL_BUS_ARN).build();
+        check(defaults.getHeartbeat() != null && defaults.getDeadLetterAlarm() == null,
+                "with defaults, getHeartbeat() returned null or getDeadLetterAlarm() did not", null);
 
         check(failures.getRule() != null && failures.getDeadLetterQueue() != null,
                 "getRule() / getDeadLetterQueue() returned null", null);
