@@ -21,11 +21,9 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import { AwsSecurityFinding, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { accountedFor, closingSuccess, Container, ensureBundle, fixture, isolatedEnv, sqsEvent } from './support';
+import { accountedFor, answers, closingSuccess, Container, ensureBundle, fixture, freePort, isolatedEnv, sqsEvent } from './support';
 import { parseBackupEvent } from '../../src/runtime/event';
 import { buildFinding } from '../../src/runtime/finding';
 import { productArnOf } from '../../src/runtime/identity';
@@ -63,30 +61,6 @@ function motoVersion(): string {
     );
   }
   return r.stdout.trim();
-}
-
-/** A TCP port that is free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether anything answers HTTP at `url` (one request, bounded). */
-async function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1_000 }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(false));
-  });
 }
 
 /** Starts moto's server on a free port of 127.0.0.1 and waits until it answers; rejects after STARTUP_MS. */

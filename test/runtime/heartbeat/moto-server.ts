@@ -8,12 +8,11 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import { AttributeValue, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDb, DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
 import { LEDGER, LEDGER_TTL_ATTRIBUTE } from '../../../src/shared/heartbeat';
+import { answers, freePort } from '../support';
 
 const SETUP_PYTHON = path.join(__dirname, '..', '..', '..', '.venv', 'moto', 'bin', 'python');
 const PYTHON = process.env.MOTO_PYTHON || (fs.existsSync(SETUP_PYTHON) ? SETUP_PYTHON : 'python3');
@@ -22,28 +21,6 @@ const STARTUP_MS = 30_000;
 /** Credentials that only moto accepts; set in this process's environment for the SDK clients. */
 export const MOTO_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAHEARTBEATTEST000', AWS_SECRET_ACCESS_KEY: 'heartbeat-test-not-a-secret' };
 export const MOTO_REGION = 'eu-west-1';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1_000 }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(false));
-  });
-}
 
 /** A moto server this test started. */
 export class MotoServer {
