@@ -1,22 +1,18 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
+import { anyOccurrenceAlarm, deadLetterAlarm } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { createFunctionLogs } from './private/function-logs';
 import { checkInterval, DEFAULT_HEARTBEAT_INTERVAL } from './private/heartbeat';
-import { ManagedPolicyRole } from './private/managed-policy-role';
-import { explainCheckov, explainNag } from './private/nag';
+import { bufferQueue, consumeQueue, explainTopicKeyGrant, grantImportFindings, ledgerTable, monitorFunction, scheduleFunction, scheduleRole, stoppedAlarm } from './private/monitor-parts';
 import { checkEach, ownerOf } from './private/validate';
 import { HeartbeatCheckerFunction } from './runtime/heartbeat-checker-function';
 import { HeartbeatWriterFunction } from './runtime/heartbeat-writer-function';
@@ -109,14 +105,6 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorOptions {
 /** Lambda limits a function's environment to 4 KB; this leaves room for the other variables. */
 const MAX_EXPECTATIONS_CHARS = 3_500;
 
-const LAMBDA_DLQ_REASON = 'The function is invoked by an SQS event source (records that fail go to the source queue\'s dead-letter queue, '
-  + 'which has an alarm) or by the checker\'s schedule (a run that fails is retried by the next run, and its Errors and Invocations alarms tell the pipeline topic); a Lambda DLQ would hold nothing more.';
-const LAMBDA_VPC_REASON = 'The function calls only regional AWS APIs (DynamoDB, SNS) and holds no data of its own; a VPC would add NAT or '
-  + 'interface endpoint costs in the central account without narrowing what it can reach (its role does that).';
-const LAMBDA_CONCURRENCY_REASON = 'Reserving concurrency fails deployments in accounts whose concurrency quota is low (Lambda developer guide, '
-  + '"Configuring reserved concurrency"); the writer\'s event source caps it at 2 (MaximumConcurrency) and the checker runs once per period.';
-const TRACING_REASON = 'The function logs each run as JSON and publishes its own metrics (CdkBackupAlarms namespace); X-Ray would need Resource "*".';
-
 /**
  * The central half of the heartbeat (issue 20): keeps the last heartbeat of every source (account, Region,
  * forwarding rule) in a DynamoDB ledger, and reports sources that went silent, once, and again once when they
@@ -185,39 +173,17 @@ export class HeartbeatMonitor extends Construct {
     const expected = expectationsOf(owner, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.table = new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: LEDGER.PK, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+    this.table = ledgerTable(this, 'Ledger', {
+      pk: LEDGER.PK,
+      ttl: LEDGER_TTL_ATTRIBUTE,
       removalPolicy,
+      backupReason: 'The ledger holds only the last heartbeat time of each source: point-in-time recovery (35 days) is on, and '
+        + 'every source rewrites its item within one interval, so a lost table heals itself; an AWS Backup plan would add cost and nothing to restore.',
     });
-    const ledgerReason = 'The ledger holds only the last heartbeat time of each source: point-in-time recovery (35 days) is on, and '
-      + 'every source rewrites its item within one interval, so a lost table heals itself; an AWS Backup plan would add cost and nothing to restore.';
-    explainNag(this.table, [
-      { id: 'NIST.800.53.R5-DynamoDBInBackupPlan', reason: ledgerReason },
-      { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason: ledgerReason },
-      { id: 'PCI.DSS.321-DynamoDBInBackupPlan', reason: ledgerReason },
-    ]);
-    explainCheckov(this.table, [{
-      id: 'CKV_AWS_119',
-      comment: 'Encrypted at rest with the AWS managed key (aws/dynamodb). The items are account ids, Region names and times; a '
-        + 'customer-managed key would add 1 USD a month and a key policy that can lock the writer out of the ledger.',
-    }]);
 
     // The buffer: SQS-managed encryption, TLS only, dead-letter queue with an alarm.
     const timeout = Duration.seconds(30);
-    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue', removalPolicy);
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Six times the function timeout, as AWS recommends for SQS event sources.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
-    explainQueueEncryption(this.queue);
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = bufferQueue(this, timeout, removalPolicy));
 
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
@@ -232,39 +198,39 @@ export class HeartbeatMonitor extends Construct {
     this.rule.addTarget({ bind: () => ({ arn: queueArn, ...delivery }) });
 
     // The writer.
-    const writer = this.function('Writer', HeartbeatWriterFunction, timeout, {
-      [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
-      POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.WRITER_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
-    }, 'Writes heartbeats to the heartbeat ledger (cdk-backup-alarms)', removalPolicy);
+    const writer = monitorFunction(this, 'Writer', {
+      kind: HeartbeatWriterFunction,
+      timeout,
+      removalPolicy,
+      description: 'Writes heartbeats to the heartbeat ledger (cdk-backup-alarms)',
+      environment: {
+        [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
+        POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.WRITER_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
+      },
+    });
     writer.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
-    writer.fn.addEventSource(new sources.SqsEventSource(this.queue, {
-      batchSize: 100,
-      maxBatchingWindow: Duration.seconds(20),
-      reportBatchItemFailures: true,
-      maxConcurrency: 2,
-    }));
-    writer.fn.node.addDependency(writer.role.policy!);
-    const mapping = writer.fn.node.children.find((c) => c instanceof lambda.EventSourceMapping) as lambda.EventSourceMapping;
-    explainNag(mapping, [{
-      id: 'Serverless-LambdaEventSourceMappingDestination',
-      reason: 'Lambda offers on-failure destinations only for Kinesis, DynamoDB, Kafka and MSK event sources; for SQS the source queue\'s '
-        + 'redrive policy is the mechanism: records that fail 5 times go to the dead-letter queue, which has an alarm.',
-    }]);
+    consumeQueue(writer.fn, writer.role, this.queue);
     this.writerFunction = writer.fn;
 
     // The checker.
-    const checker = this.function('Checker', HeartbeatCheckerFunction, Duration.minutes(5), {
-      [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
-      ...(props.alarmTopic ? { [HEARTBEAT_ENV.ALARM_TOPIC_ARN]: props.alarmTopic.topicArn } : {}),
-      ...(props.pipelineAlarmTopic ? { [HEARTBEAT_ENV.PIPELINE_TOPIC_ARN]: props.pipelineAlarmTopic.topicArn } : {}),
-      [HEARTBEAT_ENV.MISSED_INTERVALS]: String(missedIntervals),
-      [HEARTBEAT_ENV.EXPECTED_INTERVAL_SECONDS]: String(expectedSeconds),
-      ...(expected ? { [HEARTBEAT_ENV.EXPECTED_SOURCES]: JSON.stringify(expected) } : {}),
-      ...(props.securityHubFindings ? { [HEARTBEAT_ENV.SECURITY_HUB_FINDINGS]: 'true' } : {}),
-      POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
-    }, 'Reports silent heartbeat sources (cdk-backup-alarms)', removalPolicy);
+    const checker = monitorFunction(this, 'Checker', {
+      kind: HeartbeatCheckerFunction,
+      timeout: Duration.minutes(5),
+      removalPolicy,
+      description: 'Reports silent heartbeat sources (cdk-backup-alarms)',
+      environment: {
+        [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
+        ...(props.alarmTopic ? { [HEARTBEAT_ENV.ALARM_TOPIC_ARN]: props.alarmTopic.topicArn } : {}),
+        ...(props.pipelineAlarmTopic ? { [HEARTBEAT_ENV.PIPELINE_TOPIC_ARN]: props.pipelineAlarmTopic.topicArn } : {}),
+        [HEARTBEAT_ENV.MISSED_INTERVALS]: String(missedIntervals),
+        [HEARTBEAT_ENV.EXPECTED_INTERVAL_SECONDS]: String(expectedSeconds),
+        ...(expected ? { [HEARTBEAT_ENV.EXPECTED_SOURCES]: JSON.stringify(expected) } : {}),
+        ...(props.securityHubFindings ? { [HEARTBEAT_ENV.SECURITY_HUB_FINDINGS]: 'true' } : {}),
+        POWERTOOLS_SERVICE_NAME: HEARTBEAT_TELEMETRY.CHECKER_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: HEARTBEAT_TELEMETRY.METRICS_NAMESPACE,
+      },
+    });
     // Exactly what the checker does: scan, read one item after a lost race, claim and mark (UpdateItem), and
     // create the items of expected sources (PutItem, only with expectations).
     checker.fn.addToRolePolicy(new iam.PolicyStatement({
@@ -272,58 +238,19 @@ export class HeartbeatMonitor extends Construct {
       resources: [this.table.tableArn],
     }));
     for (const topic of [props.alarmTopic, props.pipelineAlarmTopic]) topic?.grantPublish(checker.fn);
-    if (props.securityHubFindings) {
-      // Findings are imported as this account, through its own default product ARN only.
-      const here = Stack.of(this);
-      checker.fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['securityhub:BatchImportFindings'],
-        resources: [`arn:${here.partition}:securityhub:${here.region}:${here.account}:product/${here.account}/default`],
-      }));
-    }
-    if (props.alarmTopic?.masterKey || props.pipelineAlarmTopic?.masterKey) {
-      explainNag(checker.role.policy!, [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'A publisher to an SNS topic encrypted with a customer-managed key needs kms:GenerateDataKey* and kms:Decrypt on that key '
-          + '(SNS developer guide, "Configuring server-side encryption"); the resource is the topic\'s own key, nothing else.',
-        appliesTo: ['Action::kms:GenerateDataKey*'],
-      }]);
-    }
+    if (props.securityHubFindings) grantImportFindings(checker.fn);
+    explainTopicKeyGrant(checker.role, [props.alarmTopic, props.pipelineAlarmTopic]);
     this.checkerFunction = checker.fn;
-    // EventBridge Scheduler runs the checker (as BackupHeartbeat sends heartbeats): its role may invoke exactly
-    // this function, and trusts Scheduler for this account only ("Confused deputy prevention in EventBridge
-    // Scheduler"). No retries: a run that did not happen is the next run's work, and the stopped alarm watches.
-    const stack = Stack.of(this);
-    const scheduleRole = new ManagedPolicyRole(this, 'CheckScheduleRole', {
-      description: 'Lets EventBridge Scheduler run the heartbeat checker (cdk-backup-alarms)',
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+    // EventBridge Scheduler runs the checker (as BackupHeartbeat sends heartbeats).
+    const role = scheduleRole(this, 'CheckScheduleRole', checker.fn, 'Lets EventBridge Scheduler run the heartbeat checker (cdk-backup-alarms)');
+    this.checkSchedule = scheduleFunction(this, 'CheckSchedule', {
+      fn: checker.fn, role, expression: `rate(${checkSeconds / 60} minutes)`, description: 'Runs the heartbeat checker (cdk-backup-alarms)',
     });
-    scheduleRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [checker.fn.functionArn] }));
-    this.checkSchedule = new scheduler.CfnSchedule(this, 'CheckSchedule', {
-      description: 'Runs the heartbeat checker (cdk-backup-alarms)',
-      scheduleExpression: `rate(${checkSeconds / 60} minutes)`,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: checker.fn.functionArn,
-        roleArn: scheduleRole.roleArn,
-        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
-      },
-    });
-    this.checkSchedule.node.addDependency(scheduleRole.policy!);
 
     // Alarms, to the destination that does not depend on the path being judged.
     const ownTopic = props.pipelineAlarmTopic ?? props.alarmTopic!;
-    this.checkerStoppedAlarm = new cloudwatch.Alarm(this, 'CheckerStoppedAlarm', {
-      alarmDescription: 'The heartbeat checker has not run for two of its periods: silent sources would go unreported (cdk-backup-alarms)',
-      metric: checker.fn.metricInvocations({ period: Duration.seconds(checkSeconds * 2), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      // Lambda publishes no Invocations data point for a function that was not invoked.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    this.checkerStoppedAlarm = stoppedAlarm(this, 'CheckerStoppedAlarm', checker.fn, checkSeconds * 2,
+      'The heartbeat checker has not run for two of its periods: silent sources would go unreported (cdk-backup-alarms)');
     this.checkerErrorsAlarm = anyOccurrenceAlarm(this, 'CheckerErrorsAlarm', checker.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'A heartbeat checker run failed: a report may wait for the next run (cdk-backup-alarms)');
     this.writerErrorsAlarm = anyOccurrenceAlarm(this, 'WriterErrorsAlarm', writer.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -333,45 +260,6 @@ export class HeartbeatMonitor extends Construct {
     for (const alarm of [this.checkerStoppedAlarm, this.checkerErrorsAlarm, this.writerErrorsAlarm, this.deadLetterAlarm]) {
       alarm.addAlarmAction(new cwActions.SnsAction(ownTopic));
     }
-  }
-
-  /**
-   * A function in its own scope (`<id>/Function`), with its own log group and key (the library's
-   * `createFunctionLogs`: named per stack creation, kept by `removalPolicy`), a role that may write exactly
-   * there, and the nag reasons every function of the library shares.
-   */
-  private function(id: string, kind: new (scope: Construct, id: string, props: lambda.FunctionOptions) => lambda.Function, timeout: Duration,
-    environment: { [key: string]: string }, description: string, removalPolicy: RemovalPolicy): { fn: lambda.Function; role: ManagedPolicyRole } {
-    const scope = new Construct(this, id);
-    const role = new ManagedPolicyRole(scope, 'Role', {
-      description,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    const { logGroup } = createFunctionLogs(scope, { role, retention: logs.RetentionDays.ONE_YEAR, removalPolicy, description });
-    const fn = new kind(scope, 'Function', {
-      role,
-      description,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.DISABLED,
-      environment,
-    });
-    explainNag(fn, [
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: LAMBDA_DLQ_REASON, checkov: ['CKV_AWS_116'] },
-      { id: 'HIPAA.Security-LambdaDLQ', reason: LAMBDA_DLQ_REASON },
-      { id: 'Serverless-LambdaDLQ', reason: LAMBDA_DLQ_REASON },
-      { id: 'NIST.800.53.R5-LambdaInsideVPC', reason: LAMBDA_VPC_REASON, checkov: ['CKV_AWS_117'] },
-      { id: 'HIPAA.Security-LambdaInsideVPC', reason: LAMBDA_VPC_REASON },
-      { id: 'PCI.DSS.321-LambdaInsideVPC', reason: LAMBDA_VPC_REASON },
-      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: LAMBDA_CONCURRENCY_REASON, checkov: ['CKV_AWS_115'] },
-      { id: 'HIPAA.Security-LambdaConcurrency', reason: LAMBDA_CONCURRENCY_REASON },
-      { id: 'Serverless-LambdaTracing', reason: TRACING_REASON },
-    ]);
-    explainCheckov(fn, [{ id: 'CKV_AWS_173', comment: 'The environment holds only the table name, topic ARNs and settings: no secret to encrypt with a customer-managed key.' }]);
-    return { fn, role };
   }
 }
 

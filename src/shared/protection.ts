@@ -70,6 +70,8 @@ export const PROTECTION_LEDGER = {
   PLAN_ID: 'planId',
   /** Number set: epoch milliseconds of the last successful jobs (the checker trims it to `HISTORY_KEEP`). */
   SUCCESSES: 'successes',
+  /** Successes recorded so far (each one adds 1, duplicates too): a claim holds only if no success came since it was read. */
+  SUCCESS_COUNT: 'successCount',
   /** The job id of the newest success. */
   LAST_SUCCESS_JOB: 'lastSuccessJob',
   /** Epoch milliseconds of the newest failed job (only moves forward). */

@@ -10,6 +10,7 @@ import { FindingHome, heartbeatFinding } from './finding';
 import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } from './ledger';
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
+import { importOwedFindings } from '../episodes';
 
 /** Claims tried per item and run before it is left to the next run. */
 const MAX_CLAIM_ATTEMPTS = 3;
@@ -105,8 +106,6 @@ export interface CheckOptions {
   readonly home?: FindingHome;
 }
 
-/** Findings per BatchImportFindings call (Security Hub's maximum). */
-const FINDINGS_PER_CALL = 100;
 
 /**
  * One check: scan the ledger page by page, claim every change, create the items of declared sources never
@@ -190,26 +189,11 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
     const pairs = current.filter((i) => owes(i, ReportDestination.SECURITY_HUB))
       .map((item) => ({ item, finding: heartbeatFinding(item, o.home!) }))
       .filter((p): p is { item: LedgerItem; finding: Record<string, unknown> } => p.finding !== undefined);
-    for (let k = 0; k < pairs.length && !late(); k += FINDINGS_PER_CALL) {
-      const chunk = pairs.slice(k, k + FINDINGS_PER_CALL);
-      let failed: Set<string>;
-      try {
-        failed = new Set(await o.importFindings(chunk.map((p) => p.finding)));
-      } catch (err) {
-        publishFailures++;
-        o.onPublishError?.(ReportDestination.SECURITY_HUB, err);
-        continue;
-      }
-      if (failed.size > 0) {
-        // Refused findings stay owed and are imported again on the next run.
-        publishFailures++;
-        o.onPublishError?.(ReportDestination.SECURITY_HUB, new Error(`Security Hub refused ${failed.size} finding(s): ${[...failed].slice(0, 5).join(', ')}`));
-      }
-      reportsSent++;
-      for (const p of chunk) {
-        if (!failed.has(String(p.finding.Id))) await o.store.markNotified(p.item.pk, ReportDestination.SECURITY_HUB, p.item.ver);
-      }
-    }
+    const markTold = (item: LedgerItem) => o.store.markNotified(item.pk, ReportDestination.SECURITY_HUB, item.ver);
+    const outcome = await importOwedFindings(pairs, o.importFindings, markTold, late,
+      (err) => o.onPublishError?.(ReportDestination.SECURITY_HUB, err));
+    reportsSent += outcome.calls;
+    publishFailures += outcome.failures;
   }
   return {
     sources: current.length,

@@ -6,6 +6,7 @@ import { DynamoDbCall, isConditionFailed } from './aws-client';
 import { LedgerItem, notifiedAttribute, Transition } from './checker';
 import { Heartbeat, recordHeartbeatInput } from './ledger';
 import { LEDGER, LedgerState, ReportDestination } from '../../shared/heartbeat';
+import { claimInput, markNotifiedInput } from '../episodes';
 
 /** What a write did. */
 export enum WriteOutcome {
@@ -91,40 +92,21 @@ export class LedgerStore {
 
   /** Claims a state change; false when the item moved on since it was read (a heartbeat, another run). */
   public async claim(t: Transition): Promise<boolean> {
-    const names: Record<string, string> = {
-      '#state': LEDGER.STATE, '#ver': LEDGER.VERSION, '#changedAt': LEDGER.CHANGED_AT, '#lastSeen': LEDGER.LAST_SEEN, '#pk': LEDGER.PK,
+    const set: Record<string, Record<string, unknown>> = {
+      [LEDGER.STATE]: { S: t.next.state }, [LEDGER.VERSION]: { N: String(t.next.ver) }, [LEDGER.CHANGED_AT]: { N: String(t.next.changedAt) },
     };
-    const values: Record<string, unknown> = {
-      ':state': { S: t.next.state }, ':ver': { N: String(t.next.ver) }, ':changedAt': { N: String(t.next.changedAt) },
-    };
-    const sets = ['#state = :state', '#ver = :ver', '#changedAt = :changedAt'];
-    if (t.next.silentSince !== undefined) {
-      names['#silentSince'] = LEDGER.SILENT_SINCE;
-      values[':silentSince'] = { N: String(t.next.silentSince) };
-      sets.push('#silentSince = :silentSince');
-    }
-    const conditions = ['attribute_exists(#pk)'];
-    if (t.expect.ver === 0) {
-      conditions.push('(attribute_not_exists(#ver) OR #ver = :expectVer)');
-    } else {
-      conditions.push('#ver = :expectVer');
-    }
-    values[':expectVer'] = { N: String(t.expect.ver) };
-    if (t.expect.lastSeen === undefined) {
-      conditions.push('attribute_not_exists(#lastSeen)');
-    } else {
-      conditions.push('#lastSeen = :expectLastSeen');
-      values[':expectLastSeen'] = { N: String(t.expect.lastSeen) };
-    }
+    if (t.next.silentSince !== undefined) set[LEDGER.SILENT_SINCE] = { N: String(t.next.silentSince) };
     try {
-      await this.call('UpdateItem', {
-        TableName: this.tableName,
-        Key: { [LEDGER.PK]: { S: t.pk } },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      });
+      await this.call('UpdateItem', claimInput({
+        tableName: this.tableName,
+        pkAttribute: LEDGER.PK,
+        pk: t.pk,
+        versionAttribute: LEDGER.VERSION,
+        expectVersion: t.expect.ver,
+        freshnessAttribute: LEDGER.LAST_SEEN,
+        expectFreshness: t.expect.lastSeen,
+        set,
+      }));
       return true;
     } catch (err) {
       if (isConditionFailed(err)) return false;
@@ -135,14 +117,7 @@ export class LedgerStore {
   /** Records that `destination` was told of version `ver` (never moves it backwards). */
   public async markNotified(pk: string, destination: ReportDestination, ver: number): Promise<void> {
     try {
-      await this.call('UpdateItem', {
-        TableName: this.tableName,
-        Key: { [LEDGER.PK]: { S: pk } },
-        UpdateExpression: 'SET #n = :ver',
-        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#n) OR #n < :ver)',
-        ExpressionAttributeNames: { '#n': notifiedAttribute(destination), '#pk': LEDGER.PK },
-        ExpressionAttributeValues: { ':ver': { N: String(ver) } },
-      });
+      await this.call('UpdateItem', markNotifiedInput(this.tableName, LEDGER.PK, pk, notifiedAttribute(destination), ver));
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
     }

@@ -17,6 +17,8 @@ export interface ProtectionItem {
   readonly planId?: string;
   /** Epoch milliseconds of the last successful jobs, ascending, without duplicates. */
   readonly successes: number[];
+  /** Successes recorded so far (duplicates included): the claim's freshness condition. */
+  readonly successCount: number;
   readonly lastSuccessJob?: string;
   readonly lastFailureAt?: number;
   readonly lastFailureState?: string;

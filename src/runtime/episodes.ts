@@ -1,0 +1,105 @@
+/**
+ * The claim-then-report mechanism shared by the heartbeat ledger and the protection ledger, as DynamoDB
+ * UpdateItem inputs. An item's state change is first *claimed* with a conditional write that bumps its version
+ * and holds only if neither its version nor its freshness attribute (`lastSeen`, the newest success) moved
+ * since it was read; each destination then has its own `notified_<destination>` version, moved up only after
+ * a report was published. One report per change and destination follows (src/runtime/heartbeat/checker.ts).
+ * The input builders are pure; `importOwedFindings` does its I/O through the functions it is given.
+ */
+
+/** A claim: the item's new attributes, written only if it is still as it was read. */
+export interface ClaimSpec {
+  readonly tableName: string;
+  readonly pkAttribute: string;
+  readonly pk: string;
+  readonly versionAttribute: string;
+  /** The version read (0 = the attribute may be absent). */
+  readonly expectVersion: number;
+  readonly freshnessAttribute: string;
+  /** The freshness value read (undefined = the attribute must be absent). */
+  readonly expectFreshness?: number;
+  /** Attributes to set (DynamoDB JSON values), the new version among them. */
+  readonly set: { readonly [attribute: string]: Record<string, unknown> };
+}
+
+/** The UpdateItem input of a claim. */
+export function claimInput(c: ClaimSpec): Record<string, unknown> {
+  const names: Record<string, string> = { '#pk': c.pkAttribute, '#ver': c.versionAttribute, '#fresh': c.freshnessAttribute };
+  const values: Record<string, unknown> = { ':expectVer': { N: String(c.expectVersion) } };
+  const sets = Object.entries(c.set).map(([attribute, value], i) => {
+    names[`#s${i}`] = attribute;
+    values[`:s${i}`] = value;
+    return `#s${i} = :s${i}`;
+  });
+  const conditions = ['attribute_exists(#pk)', c.expectVersion === 0 ? '(attribute_not_exists(#ver) OR #ver = :expectVer)' : '#ver = :expectVer'];
+  if (c.expectFreshness === undefined) {
+    conditions.push('attribute_not_exists(#fresh)');
+  } else {
+    conditions.push('#fresh = :expectFresh');
+    values[':expectFresh'] = { N: String(c.expectFreshness) };
+  }
+  return {
+    TableName: c.tableName,
+    Key: { [c.pkAttribute]: { S: c.pk } },
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The UpdateItem input that records that a destination was told of version `ver` (never moving it back). */
+export function markNotifiedInput(tableName: string, pkAttribute: string, pk: string, notifiedAttribute: string,
+  ver: number): Record<string, unknown> {
+  return {
+    TableName: tableName,
+    Key: { [pkAttribute]: { S: pk } },
+    UpdateExpression: 'SET #n = :ver',
+    ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#n) OR #n < :ver)',
+    ExpressionAttributeNames: { '#n': notifiedAttribute, '#pk': pkAttribute },
+    ExpressionAttributeValues: { ':ver': { N: String(ver) } },
+  };
+}
+
+/** Findings per BatchImportFindings call (Security Hub's maximum). */
+const FINDINGS_PER_CALL = 100;
+
+/** What `importOwedFindings` did. */
+export interface ImportOutcome {
+  /** BatchImportFindings calls that returned. */
+  readonly calls: number;
+  /** Calls that threw, or that returned refused findings. */
+  readonly failures: number;
+}
+
+/**
+ * Imports the findings still owed to Security Hub, 100 per call, and marks each accepted one as told; a refused
+ * finding stays owed and is imported again on the next run. The I/O is injected: `importFindings` resolves to
+ * the ids Security Hub refused, `markTold` records an accepted one.
+ */
+export async function importOwedFindings<T>(owed: Array<{ item: T; finding: Record<string, unknown> }>,
+  importFindings: (findings: Array<Record<string, unknown>>) => Promise<string[]>, markTold: (item: T) => Promise<void>,
+  late: () => boolean, onError: (err: unknown) => void): Promise<ImportOutcome> {
+  let calls = 0;
+  let failures = 0;
+  for (let k = 0; k < owed.length && !late(); k += FINDINGS_PER_CALL) {
+    const chunk = owed.slice(k, k + FINDINGS_PER_CALL);
+    let refused: Set<string>;
+    try {
+      refused = new Set(await importFindings(chunk.map((p) => p.finding)));
+    } catch (err) {
+      failures++;
+      onError(err);
+      continue;
+    }
+    if (refused.size > 0) {
+      failures++;
+      onError(new Error(`Security Hub refused ${refused.size} finding(s): ${[...refused].slice(0, 5).join(', ')}`));
+    }
+    calls++;
+    for (const p of chunk) {
+      if (!refused.has(String(p.finding.Id))) await markTold(p.item);
+    }
+  }
+  return { calls, failures };
+}

@@ -1,0 +1,225 @@
+/**
+ * One run of each protection function, with its I/O injected (the ledger store, the publisher, the clock), so
+ * that tests drive the real sequence against a real DynamoDB-compatible server. The Lambda handlers only wire
+ * these up.
+ */
+import { overdueFinding } from './finding';
+import { ActivityItem, ProtectionItem } from './item';
+import { apply, decide, expectationOf, OverdueSettings, owes } from './overdue';
+import { CounterFamily, Signal, signalOf } from './recorder';
+import { overdueReports } from './report';
+import { counterAttribute, ProtectionStore } from './store';
+import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
+import { importOwedFindings } from '../episodes';
+import { MalformedEventError } from '../event';
+import { ImportFindings, Publish } from '../heartbeat/aws-client';
+import { FindingHome } from '../heartbeat/finding';
+
+/** Claims tried per item and run before it is left to the next run. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
+/** What a recorder run did with its batch. */
+export interface RecordSummary {
+  /** Message ids to return in `batchItemFailures`. */
+  readonly failed: string[];
+  readonly protections: number;
+  readonly counted: number;
+  readonly malformed: number;
+  readonly errors: number;
+}
+
+/**
+ * Records a batch of SQS messages: each protection update is one write, and the batch's counters are one
+ * write per hour, account and Region. A malformed message fails alone (and reaches the dead-letter queue
+ * after the retries); a failed write fails the messages it answers for, whose other writes are safe to repeat
+ * but for the counters (a retried message may be counted twice: the daily report's figures are at least).
+ */
+export async function recordBatch(records: Array<{ messageId: string; body: string }>, store: ProtectionStore, now: number,
+  onError: (messageIds: string[], err: unknown) => void = () => undefined, concurrency = 8): Promise<RecordSummary> {
+  const failed = new Set<string>();
+  let malformed = 0;
+  const signals: Array<{ ref: string; signal: Signal }> = [];
+  for (const r of records) {
+    try {
+      signals.push({ ref: r.messageId, signal: signalOf(r.body, now) });
+    } catch (err) {
+      if (!(err instanceof MalformedEventError)) throw err;
+      malformed++;
+      failed.add(r.messageId);
+      onError([r.messageId], err);
+    }
+  }
+  // The counters of the batch, per hour, account and Region.
+  interface Group {
+    hour: number; account: string; region: string; counters: Map<string, number>; messages: Map<string, { at: number; text: string }>; refs: string[];
+  }
+  const groups = new Map<string, Group>();
+  for (const { ref, signal } of signals) {
+    const key = `${hourOf(signal.at)}#${signal.account}#${signal.region}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { hour: hourOf(signal.at), account: signal.account, region: signal.region, counters: new Map(), messages: new Map(), refs: [] };
+      groups.set(key, g);
+    }
+    const attribute = counterAttribute(signal);
+    g.counters.set(attribute, (g.counters.get(attribute) ?? 0) + 1);
+    const known = g.messages.get(signal.counter);
+    if (signal.family === CounterFamily.JOB && signal.message !== undefined && (known === undefined || known.at <= signal.at)) {
+      g.messages.set(signal.counter, { at: signal.at, text: signal.message });
+    }
+    g.refs.push(ref);
+  }
+  const work: Array<{ refs: string[]; write: () => Promise<void> }> = [
+    ...signals.filter((s) => s.signal.protection !== undefined).map((s) => ({ refs: [s.ref], write: () => store.recordProtection(s.signal) })),
+    ...[...groups.values()].map((g) => ({
+      refs: g.refs,
+      write: () => store.addActivity(g.hour, g.account, g.region, g.counters, new Map([...g.messages].map(([k, v]) => [k, v.text]))),
+    })),
+  ];
+  let errors = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const w = work[next++];
+      try {
+        await w.write();
+      } catch (err) {
+        errors++;
+        w.refs.forEach((r) => failed.add(r));
+        onError(w.refs, err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  return {
+    failed: [...failed],
+    protections: signals.filter((s) => s.signal.protection !== undefined).length,
+    counted: signals.length,
+    malformed,
+    errors,
+  };
+}
+
+/** The checker's inputs. */
+export interface OverdueCheckOptions {
+  readonly store: ProtectionStore;
+  readonly publish: Publish;
+  /** The alarm topic's ARN. */
+  readonly topic: string;
+  readonly settings: OverdueSettings;
+  readonly now: number;
+  /** The partition of the checker (console links). */
+  readonly partition: string;
+  /** No new page, claim or publish starts after this (epoch ms). */
+  readonly deadline?: number;
+  readonly onPublishError?: (destination: OverdueDestination, err: unknown) => void;
+  /** Security Hub BatchImportFindings, when findings are on. */
+  readonly importFindings?: ImportFindings;
+  /** The checker's own account and Region (findings are imported there). */
+  readonly home?: FindingHome;
+}
+
+/** What a check saw and did. */
+export interface OverdueCheckSummary {
+  readonly protections: number;
+  readonly overdue: number;
+  /** Protections not judged yet: no interval learned and no objective. */
+  readonly learning: number;
+  readonly claimed: number;
+  readonly lostRaces: number;
+  readonly reportsSent: number;
+  readonly publishFailures: number;
+  readonly readUnits: number;
+  readonly pages: number;
+  readonly truncated: boolean;
+  /** The protections after the check, and the activity items read (for the daily report). */
+  readonly items: ProtectionItem[];
+  readonly activity: ActivityItem[];
+}
+
+/**
+ * One check: scan the ledger page by page, claim every change, then send the alarm topic (and Security Hub)
+ * what it is owed and record that it was told.
+ */
+export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCheckSummary> {
+  const scanned: ProtectionItem[] = [];
+  const activity: ActivityItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  let readUnits = 0;
+  let pages = 0;
+  let truncated = false;
+  const late = () => o.deadline !== undefined && Date.now() > o.deadline;
+  do {
+    if (late()) {
+      truncated = true;
+      break;
+    }
+    const page = await o.store.scanPage(start);
+    pages++;
+    readUnits += page.readUnits;
+    scanned.push(...page.protections);
+    activity.push(...page.activity);
+    start = page.next;
+  } while (start !== undefined);
+
+  let claimed = 0;
+  let lostRaces = 0;
+  const current: ProtectionItem[] = [];
+  for (const first of scanned) {
+    let item: ProtectionItem | undefined = first;
+    // A lost race (a success, another run) is decided again on the item as it is now.
+    for (let attempt = 0; item !== undefined; attempt++) {
+      const t = late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : decide(item, o.now, o.settings);
+      if (t === undefined) {
+        current.push(item);
+        break;
+      }
+      if (await o.store.claim(t)) {
+        claimed++;
+        current.push(apply(item, t));
+        break;
+      }
+      lostRaces++;
+      item = await o.store.get(item.pk);
+    }
+  }
+
+  let reportsSent = 0;
+  let publishFailures = 0;
+  for (const report of overdueReports(current, OverdueDestination.ALARM, o.now, o.settings, o.partition, o.store.tableName)) {
+    if (late()) break;
+    try {
+      await o.publish(o.topic, report.subject, report.message);
+    } catch (err) {
+      publishFailures++;
+      o.onPublishError?.(OverdueDestination.ALARM, err);
+      continue;
+    }
+    reportsSent++;
+    for (const { pk, ver } of report.items) await o.store.markNotified(pk, OverdueDestination.ALARM, ver);
+  }
+  if (o.importFindings !== undefined && o.home !== undefined) {
+    const pairs = current.filter((i) => owes(i, OverdueDestination.SECURITY_HUB))
+      .map((item) => ({ item, finding: overdueFinding(item, o.home!) }))
+      .filter((p): p is { item: ProtectionItem; finding: Record<string, unknown> } => p.finding !== undefined);
+    const markTold = (item: ProtectionItem) => o.store.markNotified(item.pk, OverdueDestination.SECURITY_HUB, item.ver);
+    const outcome = await importOwedFindings(pairs, o.importFindings, markTold, late,
+      (err) => o.onPublishError?.(OverdueDestination.SECURITY_HUB, err));
+    reportsSent += outcome.calls;
+    publishFailures += outcome.failures;
+  }
+  return {
+    protections: current.length,
+    overdue: current.filter((i) => i.state === ProtectionState.OVERDUE).length,
+    learning: current.filter((i) => i.state !== ProtectionState.RETIRED && expectationOf(i, o.settings) === undefined).length,
+    claimed,
+    lostRaces,
+    reportsSent,
+    publishFailures,
+    readUnits,
+    pages,
+    truncated,
+    items: current,
+    activity,
+  };
+}
