@@ -24,7 +24,7 @@ function bounds(readme: string, name: string): { start: number; end: number } {
   const close = `<!-- /generated:${name} -->`;
   const start = readme.indexOf(open);
   const end = readme.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`README.md has no block ${open} ... ${close}`);
+  if (start < 0 || end < start) throw new Error(`README.md has no block ${open} ... ${close}: add the two markers where the block belongs, then run with UPDATE_README=1`);
   return { start: start + open.length, end };
 }
 
