@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
 import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
+import { ProtectionMonitor, ProtectionMonitorOptions } from './protection-monitor';
 import { createEncryptedTopic } from './private/alarm-topic';
 import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
@@ -111,6 +112,19 @@ export interface CentralAlarmBusProps {
    * @default - 2 missed intervals, a check every 15 minutes, no expectations
    */
   readonly heartbeatOptions?: HeartbeatMonitorOptions;
+
+  /**
+   * Watch every protected resource for the backup that never ran, and send a daily report (a `ProtectionMonitor`
+   * on this bus, reporting to the alarm topic; its own alarms go to the pipeline's destination).
+   * @default true
+   */
+  readonly protectionMonitor?: boolean;
+
+  /**
+   * Settings of the protection monitor (recovery point objectives, the daily report's hour and time zone, ...).
+   * @default - intervals learned from each resource's history, a check every hour, a daily report at 07:00 UTC
+   */
+  readonly protectionOptions?: ProtectionMonitorOptions;
 
   /**
    * How many times EventBridge retries delivery to each notification target (0 to 185).
@@ -218,6 +232,8 @@ export class CentralAlarmBus extends Construct {
   public readonly localBackupEvents?: BackupFailureRule;
   /** The heartbeat ledger and checker (unless `heartbeatMonitor` is `false`). */
   public readonly heartbeats?: HeartbeatMonitor;
+  /** The protection ledger, overdue check and daily report (unless `protectionMonitor` is `false`). */
+  public readonly protections?: ProtectionMonitor;
 
   private readonly retryAttempts: number;
   private readonly maxEventAge: Duration;
@@ -316,6 +332,13 @@ export class CentralAlarmBus extends Construct {
     if (props.heartbeatMonitor ?? true) {
       this.heartbeats = new HeartbeatMonitor(this, 'Heartbeats', {
         removalPolicy, ...props.heartbeatOptions, eventBus: this.eventBus, alarmTopic: this.topic, pipelineAlarmTopic: this.pipelineAlarmTopic,
+      });
+    }
+
+    if (props.protectionMonitor ?? true) {
+      this.protections = new ProtectionMonitor(this, 'Protections', {
+        removalPolicy, ...props.protectionOptions, eventBus: this.eventBus, alarmTopic: this.topic, pipelineAlarmTopic: this.pipelineAlarmTopic,
+        heartbeatTable: this.heartbeats?.table,
       });
     }
 

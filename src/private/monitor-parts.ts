@@ -76,7 +76,11 @@ export type FunctionKind = new (scope: Construct, id: string, props: lambda.Func
  * monitor function shares.
  */
 export function monitorFunction(scope: Construct, id: string, props: {
-  kind: FunctionKind; timeout: Duration; environment: { [key: string]: string }; description: string; removalPolicy: RemovalPolicy;
+  kind: FunctionKind;
+  timeout: Duration;
+  environment: { [key: string]: string };
+  description: string;
+  removalPolicy: RemovalPolicy;
   memorySize?: number;
 }): { fn: lambda.Function; role: ManagedPolicyRole } {
   const own = new Construct(scope, id);

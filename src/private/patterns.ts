@@ -357,6 +357,14 @@ export function jobFindingPattern(): RawPattern {
   return anyOf([anyFailurePattern(), anySuccessPattern()]);
 }
 
+/**
+ * What the protection ledger (ProtectionMonitor) takes from the central bus: every job event that is not
+ * progress (successes and failures), tamper signals and backup policy changes. Only `aws.*` sources.
+ */
+export function protectionEventsPattern(): RawPattern {
+  return anyOf([jobFindingPattern(), centralTamperCallPattern(), centralTamperStatePattern(), centralPolicyPattern()]);
+}
+
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }

@@ -2,9 +2,9 @@
  * The overdue reports: readable email text naming, per protection, since when it is overdue, its last job's
  * state and message, its vault, plan and a console link, with the likely causes. Pure: no I/O, no clock.
  */
+import { protectedResourceUrl } from './daily-report';
 import { lastSuccessOf, ProtectionItem } from './item';
 import { expectationOf, OverdueSettings, owes, reportKindOf } from './overdue';
-import { consoleHostOf } from '../../shared/console-links';
 import { OVERDUE_CAUSES, OverdueDestination, OverdueReportKind, ProtectionKind } from '../../shared/protection';
 import { humanDuration } from '../heartbeat/checker';
 
@@ -20,11 +20,6 @@ export interface OverdueReport {
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? 'never' : new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, 'Z'));
-
-/** The resource's page in the AWS Backup console (protected resources). */
-export function resourceConsoleUrl(partition: string, item: ProtectionItem): string {
-  return `https://${consoleHostOf(partition, item.region)}/backup/home?region=${item.region}#/resources/${encodeURIComponent(item.resourceArn)}`;
-}
 
 /** The lines that describe one protection in a report. */
 export function describe(item: ProtectionItem, now: number, s: OverdueSettings, partition: string): string[] {
@@ -44,7 +39,7 @@ export function describe(item: ProtectionItem, now: number, s: OverdueSettings, 
   } else {
     lines.push('  last job: no failed job since; the jobs are not being created or do not reach the central bus');
   }
-  lines.push(`  ${resourceConsoleUrl(partition, item)}`);
+  lines.push(`  ${protectedResourceUrl(partition, item.region, item.resourceArn)}`);
   return lines;
 }
 

@@ -3,17 +3,21 @@
  * that tests drive the real sequence against a real DynamoDB-compatible server. The Lambda handlers only wire
  * these up.
  */
+import { ReportSource } from './daily-input';
+import { renderDailyEmail, summarizeDay } from './daily-report';
 import { overdueFinding } from './finding';
 import { ActivityItem, ProtectionItem } from './item';
-import { apply, decide, expectationOf, OverdueSettings, owes } from './overdue';
+import { activityOfDay, apply, decide, expectationOf, OverdueSettings, owes } from './overdue';
 import { CounterFamily, Signal, signalOf } from './recorder';
 import { overdueReports } from './report';
 import { counterAttribute, ProtectionStore } from './store';
+import { LedgerState } from '../../shared/heartbeat';
 import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
 import { importOwedFindings } from '../episodes';
 import { MalformedEventError } from '../event';
 import { ImportFindings, Publish } from '../heartbeat/aws-client';
 import { FindingHome } from '../heartbeat/finding';
+import { LedgerStore } from '../heartbeat/store';
 
 /** Claims tried per item and run before it is left to the next run. */
 const MAX_CLAIM_ATTEMPTS = 3;
@@ -222,4 +226,60 @@ export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCh
     items: current,
     activity,
   };
+}
+
+/** The daily report's inputs beside the check it follows. */
+export interface DailyReportOptions {
+  readonly check: OverdueCheckSummary;
+  readonly publish: Publish;
+  readonly topic: string;
+  readonly now: number;
+  readonly timeZone: string;
+  readonly partition: string;
+  readonly tableName: string;
+  /** The heartbeat ledger, when a heartbeat monitor runs beside. */
+  readonly heartbeats?: LedgerStore;
+}
+
+/** What a daily report run read and sent. */
+export interface DailyReportSummary {
+  readonly subject: string;
+  readonly bytes: number;
+  readonly sources?: number;
+  readonly heartbeatReadUnits: number;
+}
+
+/**
+ * The daily report, made after a check (so that it shows the states that check just decided): the day's
+ * activity and every protection from the check's scan, the heartbeat sources from one scan of their ledger.
+ * A failed publish throws (the function's Errors alarm sees it; the next day's report is complete again).
+ */
+export async function runDailyReport(o: DailyReportOptions): Promise<DailyReportSummary> {
+  let sources: ReportSource[] | undefined;
+  let heartbeatReadUnits = 0;
+  if (o.heartbeats !== undefined) {
+    sources = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await o.heartbeats.scanPage(start);
+      heartbeatReadUnits += page.readUnits;
+      sources.push(...page.items.map((i) => ({
+        account: i.account, region: i.region, rule: i.rule, lastSeen: i.lastSeen, silent: i.state === LedgerState.SILENT,
+      })));
+      start = page.next;
+    } while (start !== undefined);
+  }
+  const summary = summarizeDay({
+    now: o.now,
+    timeZone: o.timeZone,
+    partition: o.partition,
+    activity: activityOfDay(o.check.activity, o.now),
+    protections: o.check.items,
+    learning: o.check.learning,
+    sources,
+    tableName: o.tableName,
+  });
+  const { subject, message } = renderDailyEmail(summary);
+  await o.publish(o.topic, subject, message);
+  return { subject, bytes: Buffer.byteLength(message), sources: sources?.length, heartbeatReadUnits };
 }

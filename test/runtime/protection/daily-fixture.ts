@@ -134,6 +134,7 @@ function protection(
     ver: 0,
     notified: {},
     ...rest,
+    successCount: rest.successCount ?? rest.successes?.length ?? 0,
   };
 }
 
