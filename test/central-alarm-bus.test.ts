@@ -127,9 +127,9 @@ describe('topic and key', () => {
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
     new CentralAlarmBus(stack, 'A', { organizationId: 'o-a1b2c3d4e5', encryptionKey: key, emailAddresses: ['ops@example.com'] });
     const t = Template.fromStack(stack);
-    // Yours for the topic, and the heartbeat monitor's two function log keys (its own, by design).
+    // Yours for the topic, and the monitors' function log keys (their own, by design).
     expect(Object.keys(t.findResources('AWS::KMS::Key')).map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey', 'MyKey']);
+      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey', 'AProtectionsCheckerLogKey', 'AProtectionsRecorderLogKey', 'MyKey']);
     t.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })]) },
     });
@@ -144,9 +144,9 @@ describe('topic and key', () => {
     expect(bus.encryptionKey).toBeUndefined();
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SNS::Topic', 0);
-    // No key for a topic: only the heartbeat monitor's two function log keys.
+    // No key for a topic: only the monitors' function log keys.
     expect(Object.keys(t.findResources('AWS::KMS::Key')).map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey']);
+      .toEqual(['AHeartbeatsCheckerLogKey', 'AHeartbeatsWriterLogKey', 'AProtectionsCheckerLogKey', 'AProtectionsRecorderLogKey']);
     t.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: 'arn:aws:sns:eu-west-1:111111111111:mine' })] });
   });
 });
@@ -157,7 +157,8 @@ describe('notification rules', () => {
     expect(bus.jobFailureRules).toHaveLength(4);
     // The untrusted-events rule emails nobody (its own test below).
     const rules = Object.entries(template.findResources('AWS::Events::Rule'))
-      .filter(([id]) => !id.includes('LocalBackupEvents') && !id.includes('UntrustedEvents') && !id.includes('Heartbeats'));
+      .filter(([id]) => !id.includes('LocalBackupEvents') && !id.includes('UntrustedEvents') && !id.includes('Heartbeats')
+        && !id.includes('Protections'));
     // Four job kinds, policy changes, tampering calls, tampering state changes, everything else.
     expect(rules).toHaveLength(8);
     for (const [, rule] of rules) {
@@ -336,9 +337,10 @@ describe('without AWS Organizations', () => {
 // (the queues) is kept unless the user opts in.
 describe('removal', () => {
   const KEPT = ['AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::DynamoDB::Table', 'AWS::Logs::LogGroup'];
-  // The heartbeat monitor's buffer holds heartbeats for at most minutes, and the next heartbeat replaces any of
-  // them: it goes with the stack whatever removalPolicy says (its dead-letter queue is kept like the others).
-  const TRANSIENT = /^AlarmsHeartbeatsQueue[0-9A-F]{8}$/;
+  // The monitors' buffers hold events for at most minutes (the next heartbeat replaces a heartbeat; a job event in
+  // flight is all a deletion can lose): they go with the stack whatever removalPolicy says (their dead-letter queues
+  // are kept like the others).
+  const TRANSIENT = /^Alarms(Heartbeats|Protections)Queue[0-9A-F]{8}$/;
   test.each<[string, string, RemovalPolicy | undefined]>([
     ['by default', 'Retain', undefined],
     ['RETAIN', 'Retain', RemovalPolicy.RETAIN],
@@ -347,10 +349,10 @@ describe('removal', () => {
     const { template } = synth({ removalPolicy, pipelineAlarmEmailAddresses: ['oncall@example.com'] });
     for (const type of KEPT) {
       // The archive; the dead-letter, untrusted-events and LocalBackupEvents dead-letter queues; both topics' keys;
-      // the heartbeat monitor's ledger, buffer, dead-letter queue, and its two functions' log groups and keys.
+      // each monitor's ledger, buffer, dead-letter queue, and its two functions' log groups and keys.
       const resources = Object.entries(template.findResources(type));
       expect([type, resources.length]).toEqual([type, {
-        'AWS::Events::Archive': 1, 'AWS::SQS::Queue': 5, 'AWS::KMS::Key': 4, 'AWS::DynamoDB::Table': 1, 'AWS::Logs::LogGroup': 2,
+        'AWS::Events::Archive': 1, 'AWS::SQS::Queue': 7, 'AWS::KMS::Key': 6, 'AWS::DynamoDB::Table': 2, 'AWS::Logs::LogGroup': 4,
       }[type]]);
       for (const [id, r] of resources as Array<[string, any]>) {
         const policy = TRANSIENT.test(id) ? 'Delete' : expected;
@@ -364,10 +366,10 @@ describe('removal', () => {
     const { template } = synth({ eventBusName: 'backup-alarms', pipelineAlarmEmailAddresses: ['oncall@example.com'] });
     const kept = Object.entries(template.toJSON().Resources as Record<string, any>).filter(([, r]) => r.DeletionPolicy === 'Retain');
     // The archive, both keys, the dead-letter queue, the untrusted-events queue, the LocalBackupEvents rule's dead-letter queue;
-    // the heartbeat ledger, its dead-letter queue, and the log groups and keys of its writer and checker.
+    // each monitor's ledger (heartbeats, protections), its dead-letter queue, and the log groups and keys of its two functions.
     expect(kept.map(([, r]) => r.Type).sort()).toEqual([
-      'AWS::DynamoDB::Table', 'AWS::Events::Archive', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::KMS::Key', 'AWS::KMS::Key',
-      'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue', 'AWS::SQS::Queue',
+      'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::Events::Archive', ...Array(6).fill('AWS::KMS::Key'),
+      ...Array(4).fill('AWS::Logs::LogGroup'), ...Array(5).fill('AWS::SQS::Queue'),
     ]);
     for (const [id, r] of kept) {
       const names = ['ArchiveName', 'QueueName', 'TopicName', 'Name', 'AliasName', 'TableName'].filter((n) => r.Properties?.[n] !== undefined);
@@ -434,8 +436,9 @@ describe('a second destination for the pipeline\'s own alarms', () => {
     const alarms = alarmsOf(template);
     // Nine notification or counting rules plus the Chat target (FailedInvocations), the dead-letter queue, the
     // LocalBackupEvents rule's dead-letter queue, the alarm topic's failed deliveries, the untrusted events; the
-    // heartbeat monitor's checker stopped, checker errors, writer errors and dead-letter queue.
-    expect(alarms).toHaveLength(18);
+    // heartbeat monitor's and the protection monitor's checker stopped, checker errors, writer (recorder) errors and
+    // dead-letter queue.
+    expect(alarms).toHaveLength(22);
     for (const [id, a] of alarms) {
       expect([id, a.Properties.AlarmActions]).toEqual([id, expected]);
       const actions = JSON.stringify([a.Properties.AlarmActions, a.Properties.OKActions, a.Properties.InsufficientDataActions]);
@@ -469,11 +472,12 @@ describe('a second destination for the pipeline\'s own alarms', () => {
     const { template, bus } = synth({ pipelineAlarmEmailAddresses: ['oncall@example.com', 'backup@example.org'] });
     expect(bus.pipelineAlarmEncryptionKey).toBeDefined();
     const pipelineTopic = topicIdOf(template, /PipelineAlarmTopic/);
-    // The alarm topic's key, the pipeline topic's, and the heartbeat monitor's two function log keys.
+    // The alarm topic's key, the pipeline topic's, and the monitors' function log keys.
     const keys = Object.keys(template.findResources('AWS::KMS::Key'));
     const pipelineKey = keys.find((k) => /PipelineAlarmKey/.test(k))!;
     expect(keys.map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['AlarmsHeartbeatsCheckerLogKey', 'AlarmsHeartbeatsWriterLogKey', 'AlarmsKey', 'AlarmsPipelineAlarmKey']);
+      .toEqual(['AlarmsHeartbeatsCheckerLogKey', 'AlarmsHeartbeatsWriterLogKey', 'AlarmsKey', 'AlarmsPipelineAlarmKey', 'AlarmsProtectionsCheckerLogKey',
+        'AlarmsProtectionsRecorderLogKey']);
     expect(template.toJSON().Resources[pipelineTopic].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [pipelineKey, 'Arn'] });
     const keyStatements = template.toJSON().Resources[pipelineKey].Properties.KeyPolicy.Statement;
     const services = keyStatements.filter((s: any) => s.Principal.Service).map((s: any) => [s.Principal.Service, s.Condition]);

@@ -242,10 +242,10 @@ describe.each<[string, FindingAttribution]>([
   }
 
   test(`the function role reads its own queue (${DOCS.lambdaSqs}) and imports only through a default product ARN (${DOCS.securityHubImport})`, () => {
-    // Not the heartbeat monitor's policies (its checker publishes to the KMS-encrypted alarm topic: kms:GenerateDataKey*),
-    // which test/heartbeat.test.ts and test/policies.test.ts judge.
+    // Not the monitors' policies (its checker publishes to the KMS-encrypted alarm topic: kms:GenerateDataKey*),
+    // which test/heartbeat.test.ts, test/protection-monitor.test.ts and test/policies.test.ts judge.
     const template = forwarder();
-    const statements = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => !id.startsWith('AlarmsHeartbeats'))
+    const statements = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) => !/^Alarms(Heartbeats|Protections)/.test(id))
       .flatMap(([, p]: [string, any]) => [].concat(p.Properties.PolicyDocument.Statement)) as Statement[];
     const actions = statements.flatMap((s) => [].concat(s.Action));
     expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'securityhub:BatchImportFindings', 'securityhub:GetFindings']));
@@ -363,8 +363,8 @@ describe('SNS to the dead-letter queue (undeliverable emails)', () => {
 describe('CloudWatch Logs to the forwarder\'s log key', () => {
   test(`the key admits logs.<region> only for the forwarder's log group, by kms:EncryptionContext:aws:logs:arn (${DOCS.logsKms})`, () => {
     const template = Template.fromStack(oneAccount().stack);
-    // The forwarder's; the heartbeat monitor's writer and checker have their own groups and keys (test/heartbeat.test.ts).
-    const monitor = (id: string) => id.startsWith('AlarmsHeartbeats');
+    // The forwarder's; the monitors' functions have their own groups and keys (test/heartbeat.test.ts, test/protection-monitor.test.ts).
+    const monitor = (id: string) => /^Alarms(Heartbeats|Protections)/.test(id);
     const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([id]) => !monitor(id)).map(([, g]) => g) as any[];
     expect(groups).toHaveLength(1);
     // The name ends with the stack's UUID (new for every creation of the stack): [literal prefix, Fn::Select of AWS::StackId].

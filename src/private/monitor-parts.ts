@@ -64,7 +64,7 @@ const LAMBDA_DLQ_REASON = 'The function is invoked by an SQS event source (recor
 const LAMBDA_VPC_REASON = 'The function calls only regional AWS APIs (DynamoDB, SNS) and holds no data of its own; a VPC would add NAT or '
   + 'interface endpoint costs in the central account without narrowing what it can reach (its role does that).';
 const LAMBDA_CONCURRENCY_REASON = 'Reserving concurrency fails deployments in accounts whose concurrency quota is low (Lambda developer guide, '
-  + '"Configuring reserved concurrency"); the writer\'s event source caps it at 2 (MaximumConcurrency) and the checker runs once per period.';
+  + '"Configuring reserved concurrency"); the SQS event source of the monitor\'s writer or recorder caps it at 2 (MaximumConcurrency) and the checker runs once per period.';
 const TRACING_REASON = 'The function logs each run as JSON and publishes its own metrics (CdkBackupAlarms namespace); X-Ray would need Resource "*".';
 
 /** The generated function classes (`*-function.ts`). */
