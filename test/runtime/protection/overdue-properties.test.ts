@@ -85,7 +85,10 @@ const fixedPeriod = (kind: ScheduleKind, period: number, minN: number, maxN: num
 
 /** On a day of the month at an hour (UTC), calendar months. */
 const monthly = fc.record({
-  firstMonth: fc.integer({ min: 0, max: 11 }), day: fc.integer({ min: 1, max: 28 }), hour: fc.integer({ min: 0, max: 23 }), n: fc.integer({ min: 4, max: 13 }),
+  firstMonth: fc.integer({ min: 0, max: 11 }),
+  day: fc.integer({ min: 1, max: 28 }),
+  hour: fc.integer({ min: 0, max: 23 }),
+  n: fc.integer({ min: 4, max: 13 }),
 }).map(({ firstMonth, day, hour, n }): Schedule => ({
   kind: 'monthly', period: 30 * DAY, times: Array.from({ length: n }, (_, i) => Date.UTC(2026, firstMonth + i, day, hour)),
 }));
@@ -155,7 +158,11 @@ const skews = fc.array(fc.integer({ min: -MAX_SKEW, max: MAX_SKEW }), { minLengt
 
 function success(at: number): Signal {
   return {
-    account: ACCOUNT, region: REGION, at, family: CounterFamily.JOB, counter: 'BACKUP_COMPLETED',
+    account: ACCOUNT,
+    region: REGION,
+    at,
+    family: CounterFamily.JOB,
+    counter: 'BACKUP_COMPLETED',
     protection: { pk: PK, kind: ProtectionKind.BACKUP, resourceArn: RESOURCE, resourceType: 'RDS', vault: 'prod', success: true, state: 'COMPLETED' },
   };
 }
@@ -201,7 +208,6 @@ function simulate(ds: readonly Delivery[], until: number, skew: readonly number[
 }
 
 const kinds = (r: Run) => r.reports.map((x) => x.kind);
-const show = (r: Run) => JSON.stringify(r.reports.map((x) => ({ ...x, now: new Date(x.now).toISOString() })));
 
 /** The learned allowance of the newest `HISTORY_KEEP` of `times`. */
 const allowanceOf = (times: readonly number[]) => learnedExpectation(times.slice(-PROTECTION_TIMING.HISTORY_KEEP))!.allowanceMs;
@@ -278,7 +284,9 @@ test('c: the condition is not vacuous: an unclamped gap past it is reported', ()
 });
 
 test('d: a plan edited from daily to weekly is reported once (OVERDUE, RECOVERED), then accepted', () => {
-  const edited = fc.record({ dailies: fc.integer({ min: 4, max: 14 }), weeklies: fc.integer({ min: 3, max: 8 }), hour: fc.integer({ min: 0, max: 23 }), autumn: fc.boolean() })
+  const edited = fc.record({
+    dailies: fc.integer({ min: 4, max: 14 }), weeklies: fc.integer({ min: 3, max: 8 }), hour: fc.integer({ min: 0, max: 23 }), autumn: fc.boolean(),
+  })
     .chain((e) => fc.tuple(fc.constant(e), deliveries(e.dailies + e.weeklies, 6 * HOUR), skews));
   fc.assert(fc.property(edited, ([{ dailies, weeklies, hour, autumn }, plan, skew]) => {
     const [month, day] = autumn ? [9, 15] : [2, 20];
@@ -315,7 +323,9 @@ test('e: with a recovery point objective, OVERDUE comes at the first check past 
 });
 
 test('f: overdue for longer than retireAfter: one RETIRED; a later success revives it (RECOVERED)', () => {
-  fc.assert(fc.property(anySchedule(false), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 2, max: 20 }), skews, (sch, retireDays, backAfterDays, skew) => {
+  const retireDaysArb = fc.integer({ min: 1, max: 10 });
+  const backAfterDaysArb = fc.integer({ min: 2, max: 20 });
+  fc.assert(fc.property(anySchedule(false), retireDaysArb, backAfterDaysArb, skews, (sch, retireDays, backAfterDays, skew) => {
     const s: OverdueSettings = { ...DEFAULT_OVERDUE_SETTINGS, retireAfterSeconds: retireDays * 86_400 };
     const last = sch.times[sch.times.length - 1];
     const due = last + allowanceOf(sch.times) + GRACE;

@@ -20,8 +20,8 @@ import * as path from 'path';
 import { MalformedEventError, MalformedReason } from '../../../src/runtime/event';
 import { CounterFamily, foldSignals, signalOf } from '../../../src/runtime/protection/recorder';
 import { PROTECTION_TIMING, protectionKey, ProtectionKind, ProtectionState } from '../../../src/shared/protection';
-import { EXAMPLE_ACCOUNT, fixture, variant } from '../support';
 import { apiCall, stateChanges, TAMPER_ACCOUNT } from '../../support/tamper-events';
+import { EXAMPLE_ACCOUNT, fixture, variant } from '../support';
 
 const ACCOUNT = '123456789012';
 /** After every example event (the tamper builders date theirs 2026-11-30). */
