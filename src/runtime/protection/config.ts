@@ -32,7 +32,12 @@ const strings = (v: unknown, what: string): string[] | undefined => {
 /** Parses `PROTECTION_OBJECTIVES` (JSON `RecoveryPointObjectiveRule[]`). */
 export function parseObjectives(raw: string | undefined): RecoveryPointObjectiveRule[] {
   if (raw === undefined || raw === '') return [];
-  const v = JSON.parse(raw);
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${PROTECTION_ENV.OBJECTIVES} is not JSON (${(err as Error).message}): ${raw.slice(0, 80)}`);
+  }
   if (!Array.isArray(v)) throw new Error(`${PROTECTION_ENV.OBJECTIVES} must be a JSON list, not ${raw.slice(0, 80)}`);
   return v.map((o: any) => {
     if (typeof o?.maxAgeSeconds !== 'number' || !(o.maxAgeSeconds > 0)) {
