@@ -72,8 +72,6 @@ export const PROTECTION_LEDGER = {
   SUCCESSES: 'successes',
   /** Successes recorded so far (each one adds 1, duplicates too): a claim holds only if no success came since it was read. */
   SUCCESS_COUNT: 'successCount',
-  /** The job id of the newest success. */
-  LAST_SUCCESS_JOB: 'lastSuccessJob',
   /** Epoch milliseconds of the newest failed job (only moves forward). */
   LAST_FAILURE_AT: 'lastFailureAt',
   LAST_FAILURE_STATE: 'lastFailureState',

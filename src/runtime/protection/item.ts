@@ -19,7 +19,6 @@ export interface ProtectionItem {
   readonly successes: number[];
   /** Successes recorded so far (duplicates included): the claim's freshness condition. */
   readonly successCount: number;
-  readonly lastSuccessJob?: string;
   readonly lastFailureAt?: number;
   readonly lastFailureState?: string;
   readonly lastFailureMessage?: string;

@@ -8,7 +8,7 @@
  * per detail-type and state), and AWS Organizations policy events (per event name). Anything else is
  * malformed: the function returns it as a batch item failure, so that it reaches the dead-letter queue.
  */
-import { lastSuccessOf, ProtectionItem } from './item';
+import { ProtectionItem } from './item';
 import { BackupEvents, BackupJobKind, BackupJobState } from '../../shared/backup-events';
 import { isFailureState } from '../../shared/jobs';
 import { ORGANIZATIONS_SOURCE } from '../../shared/policy-events';
@@ -128,14 +128,12 @@ export function foldSignals(item: ProtectionItem | undefined, signal: Signal): P
   };
   if (p.success) {
     const successes = [...new Set([...base.successes, signal.at])].sort((a, b) => a - b).slice(-PROTECTION_TIMING.HISTORY_KEEP);
-    const newest = lastSuccessOf(base) === undefined || signal.at >= lastSuccessOf(base)!;
     return {
       ...base,
       resourceType: p.resourceType ?? base.resourceType,
       planId: p.planId ?? base.planId,
       successes,
       successCount: base.successCount + 1,
-      lastSuccessJob: newest ? p.jobId : base.lastSuccessJob,
     };
   }
   if (base.lastFailureAt !== undefined && base.lastFailureAt >= signal.at) return base;

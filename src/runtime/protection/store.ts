@@ -48,7 +48,6 @@ export function protectionFromDynamo(raw: Record<string, any>): ProtectionItem {
     planId: str(raw[L.PLAN_ID]),
     successes: ((raw[L.SUCCESSES]?.NS ?? []) as string[]).map(Number).sort((a, b) => a - b),
     successCount: num(raw[L.SUCCESS_COUNT]) ?? 0,
-    lastSuccessJob: str(raw[L.LAST_SUCCESS_JOB]),
     lastFailureAt: num(raw[L.LAST_FAILURE_AT]),
     lastFailureState: str(raw[L.LAST_FAILURE_STATE]),
     lastFailureMessage: str(raw[L.LAST_FAILURE_MESSAGE]),
@@ -119,7 +118,6 @@ export class ProtectionStore {
     optional(L.RESOURCE_TYPE, p.resourceType);
     optional(L.PLAN_ID, p.planId);
     if (p.success) {
-      optional(L.LAST_SUCCESS_JOB, p.jobId);
       names['#successes'] = L.SUCCESSES;
       names['#count'] = L.SUCCESS_COUNT;
       values[':at'] = { NS: [String(signal.at)] };

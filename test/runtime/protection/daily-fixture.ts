@@ -180,7 +180,7 @@ export function organizationDay(options: DayOptions = {}): DailyReportInput {
         if (j === 0 && !quiet && same(place, P.privileges)) type = 'S3';
         if (j === 0 && !quiet && same(place, P.retried)) type = 'EBS';
         const arn = arnOf(type, account, region, j, r);
-        let rest: Partial<ProtectionItem> = { successes: daily(0, minute), lastSuccessJob: `job-${hex(r, 8)}` };
+        let rest: Partial<ProtectionItem> = { successes: daily(0, minute) };
         if (burst || noJob) {
           rest = { successes: daily(1, minute) };
           if (burst) rest = { ...rest, lastFailureAt: TODAY + 90 * MIN, lastFailureState: 'EXPIRED', lastFailureMessage: MESSAGES.EXPIRED, lastFailureJob: `job-${hex(r, 8)}` };

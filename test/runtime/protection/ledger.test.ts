@@ -84,7 +84,6 @@ describe('the recorder: commutative writes', () => {
       resourceType: 'type',
       successes: [T0, T0 + DAY],
       successCount: 2,
-      lastSuccessJob: `job-${T0 + DAY}`,
       state: ProtectionState.OK,
       ver: 0,
       notified: {},
