@@ -10,7 +10,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BackupFailureRule } from './backup-failure-rule';
 import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
-import { ProtectionMonitor, ProtectionMonitorOptions } from './protection-monitor';
 import { createEncryptedTopic } from './private/alarm-topic';
 import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
@@ -22,6 +21,7 @@ import {
   untrustedEventsPattern,
 } from './private/patterns';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
+import { ProtectionMonitor, ProtectionMonitorOptions } from './protection-monitor';
 import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
 
@@ -337,7 +337,11 @@ export class CentralAlarmBus extends Construct {
 
     if (props.protectionMonitor ?? true) {
       this.protections = new ProtectionMonitor(this, 'Protections', {
-        removalPolicy, ...props.protectionOptions, eventBus: this.eventBus, alarmTopic: this.topic, pipelineAlarmTopic: this.pipelineAlarmTopic,
+        removalPolicy,
+        ...props.protectionOptions,
+        eventBus: this.eventBus,
+        alarmTopic: this.topic,
+        pipelineAlarmTopic: this.pipelineAlarmTopic,
         heartbeatTable: this.heartbeats?.table,
       });
     }
