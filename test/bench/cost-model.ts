@@ -411,10 +411,10 @@ export const ASSUMPTIONS = {
   protectionWritesPerSuccess: 2,
   /**
    * Protection item bytes in DynamoDB's item-size rules: 12 times, ARN, vault, plan, type (test/bench/protection-checker.ts
-   * measured the average at 100,000 protections); activity item bytes likewise.
+   * measured the average at 100,000 protections: 424); activity item bytes likewise (122).
    */
-  protectionLedgerItemBytes: 560,
-  protectionActivityItemBytes: 160,
+  protectionLedgerItemBytes: 424,
+  protectionActivityItemBytes: 122,
   /**
    * Activity items in the ledger per account and Region: one per hour with job events, kept three days (their TTL);
    * the jobs run in the backup window (`backupWindowHoursPerDay`), so 3 x 8.
@@ -426,7 +426,8 @@ export const ASSUMPTIONS = {
   /**
    * Checker duration per 1,000 protections (a check: a full scan, judgement and the rare claim): DynamoDB returns a
    * 1 MB Scan page in roughly 0.1 to 0.3 s and a page holds about 1,800 protections; 0.3 s per 1,000 is 30 s at
-   * 100,000. moto's measured wall time (the benchmark) is an upper bound: its Scan re-sorts the table per page.
+   * 100,000. moto's measured wall time (the benchmark: 460 s for a quiet run at 100,000) is no guide: its Scan re-sorts the
+   * whole table and deep-copies every item for each page.
    */
   protectionCheckerSecondsPerThousand: 0.3,
 } as const;

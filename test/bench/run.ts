@@ -2,7 +2,7 @@
  * `npx projen bench`: the benchmark and the cost model, printed as Markdown tables and written as JSON to
  * test-reports/bench.json. Not part of the test task (tests never time anything); it asserts nothing.
  *
- *   npx projen bench                 # everything (about 3 minutes on 2 cores)
+ *   npx projen bench                 # everything (about 3 minutes on 2 cores, plus about 19 for the protection bench)
  *   npx projen bench -- --quick      # N = 1,000 only, 5 cold starts, synthesis of 1 x 1 and 50 x 20 only
  *   npx projen bench -- --readme     # also write the tables into the README's `generated:bench` block
  *
@@ -20,8 +20,8 @@
  * 6. The protection watch's overdue check over 100,000 protected resources against moto's DynamoDB
  *    (protection-checker.ts): wall time of a first run, a quiet run and the daily report, the scan's pages, items and
  *    read units, and the monthly cost (`protection` in the JSON, with `"resources": 100000` and `usdPerMonth`).
- *    Alone: `npx ts-node --project tsconfig.dev.json test/bench/run.ts --only protection` (about 10 minutes: moto's
- *    Scan re-sorts the whole table for each page).
+ *    Alone: `npx ts-node --project tsconfig.dev.json test/bench/run.ts --only protection` (about 19 minutes on 2 busy
+ *    cores: moto's Scan re-sorts and deep-copies the whole table for each page, about 8 minutes a scan; seeding 2 minutes).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
