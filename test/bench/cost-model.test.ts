@@ -10,8 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import {
-  alarmMetrics, ASSUMPTIONS, costTable, countsFromTemplates, HEARTBEAT_LINE, libraryDesign, monthlyCost, Org, PRICES, publicSampleDesign,
-  TemplateCounts, withoutHeartbeatDesign, withoutMemberDeadLetterAlarms,
+  alarmMetrics, ASSUMPTIONS, costTable, countsFromTemplates, HEARTBEAT_LINE, libraryDesign, monthlyCost, Org, PRICES, PROTECTION_LINE,
+  publicSampleDesign, TemplateCounts, withoutHeartbeatDesign, withoutMemberDeadLetterAlarms,
 } from './cost-model';
 import { heartbeatMonthlyCost } from './heartbeat-checker';
 import { BackupFailureRuleStackSet } from '../../src';
@@ -47,10 +47,19 @@ const line = (cost: ReturnType<typeof monthlyCost>, id: string) => cost.lines.fi
 
 const managementStacks = () => Object.keys(templates).filter((n) => n.startsWith('BackupAlarmsManagementRules-'));
 
-/** The central stack's resources of one type, split into the HeartbeatMonitor's (under `Heartbeats`) and the others. */
+/**
+ * The central stack's resources of one type, split into the HeartbeatMonitor's (under `Heartbeats`), the
+ * ProtectionMonitor's (under `Protections`) and the others.
+ */
 function centralSplit(type: string) {
   const all = Object.entries(templates.BackupAlarmsCentral.Resources).filter(([, r]) => r.Type === type);
-  return { monitor: all.filter(([id]) => /^BackupAlarmsHeartbeats/.test(id)), other: all.filter(([id]) => !/^BackupAlarmsHeartbeats/.test(id)) };
+  const heartbeats = (id: string) => /^BackupAlarmsHeartbeats/.test(id);
+  const protections = (id: string) => /^BackupAlarmsProtections/.test(id);
+  return {
+    monitor: all.filter(([id]) => heartbeats(id)),
+    protections: all.filter(([id]) => protections(id)),
+    other: all.filter(([id]) => !heartbeats(id) && !protections(id)),
+  };
 }
 
 describe('counts read from the synthesized example', () => {
@@ -77,18 +86,21 @@ describe('counts read from the synthesized example', () => {
     expect(line(monthlyCost({ accounts: 7, regions: 3 }, design), 'member-alarms')?.quantity).toBe((7 - 1) * 3 * bodyQueues.length + 3 * managementQueues.length);
   });
 
-  test('the central lines price exactly the central stack\'s keys and alarms (the monitor\'s as heartbeat lines), and the forwarder as configured', () => {
+  test('the central lines price exactly the central stack\'s keys and alarms (the monitors\' as heartbeat and protection lines), and the forwarder as configured', () => {
     const central = templates.BackupAlarmsCentral;
     const cost = monthlyCost({ accounts: 10, regions: 2 }, libraryDesign(counts));
     const keys = centralSplit('AWS::KMS::Key');
     const alarms = centralSplit('AWS::CloudWatch::Alarm');
     expect([keys.monitor.length, alarms.monitor.length]).toEqual([2, 4]);
+    expect([keys.protections.length, alarms.protections.length]).toEqual([2, 4]);
     expect(line(cost, 'central-kms-keys')?.quantity).toBe(keys.other.length);
     expect(line(cost, 'heartbeat-kms-keys')?.quantity).toBe(keys.monitor.length);
+    expect(line(cost, 'protection-kms-keys')?.quantity).toBe(keys.protections.length);
     const centralAlarms = alarms.other.length + resourcesOf(templates.BackupAlarmsManagement, 'AWS::CloudWatch::Alarm').length;
-    expect(alarmMetrics(central)).toBe(alarms.other.length + alarms.monitor.length);
+    expect(alarmMetrics(central)).toBe(alarms.other.length + alarms.monitor.length + alarms.protections.length);
     expect(line(cost, 'central-alarms')?.quantity).toBe(centralAlarms);
     expect(line(cost, 'heartbeat-alarms')?.quantity).toBe(alarms.monitor.length);
+    expect(line(cost, 'protection-alarms')?.quantity).toBe(alarms.protections.length);
 
     // The forwarder, not the heartbeat monitor's writer or checker.
     const fn = resourcesOf(central, 'AWS::Lambda::Function').find((f) => f.Properties.Environment?.Variables?.ATTRIBUTION_MODE !== undefined)!;
@@ -107,9 +119,10 @@ describe('scaling', () => {
     for (const design of [libraryDesign(counts), withoutHeartbeatDesign(counts)]) {
       const perAlarm = PRICES.alarmMetric.usd;
       const cost = (accounts: number, regions: number) => monthlyCost({ accounts, regions }, design);
-      // The heartbeat's per-source lines also count the sources outside the member template (below).
-      const members = (c: ReturnType<typeof cost>) => c.fixedPerAccountRegion - c.lines.filter((l) => l.id.startsWith(HEARTBEAT_LINE)
-        && l.category === 'fixed per account and Region').reduce((s, l) => s + l.usd, 0);
+      // The heartbeat's per-source lines also count the sources outside the member template (below); the protection
+      // watch's per-resource lines grow with the protected resources, but its scans round up to whole pages.
+      const members = (c: ReturnType<typeof cost>) => c.fixedPerAccountRegion - c.lines.filter((l) => (l.id.startsWith(HEARTBEAT_LINE)
+        || l.id.startsWith(PROTECTION_LINE)) && l.category === 'fixed per account and Region').reduce((s, l) => s + l.usd, 0);
       for (const [a, r] of [[10, 1], [100, 5], [1000, 17]]) {
         // Exactly proportional to the Regions ...
         expect(members(cost(a, 3 * r))).toBeCloseTo(3 * members(cost(a, r)), 9);
@@ -171,13 +184,53 @@ describe('the heartbeat (issue 20)', () => {
     expect(ours(['heartbeat-checker-requests', 'heartbeat-checker-duration']) * month).toBeCloseTo(bench.checkerLambda, 6);
   });
 
-  test('the default deployment at 1,000 accounts x 17 Regions costs at most 40 USD a month, the heartbeat included', () => {
+  test('the default deployment at 1,000 accounts x 17 Regions costs at most 40 USD a month, the heartbeat included, the protection watch aside', () => {
     const { rows } = costTable({ counts, accounts: [1000], regions: [17] });
     const [row] = rows;
     expect(row.library.heartbeat).toBeGreaterThan(0);
-    expect(row.library.total).toBeLessThanOrEqual(40);
+    // Issue 20's promise (38.50 USD when it was made) holds for everything but the protection watch (issue 21), which
+    // the default deployment now adds: 16.40 USD more at 170,000 protected resources (10 per account and Region),
+    // mostly its ledger writes (2 per success), activity counters, buffer requests and hourly scans; 54.90 USD in all.
+    expect(row.library.protection).toBeGreaterThan(0);
+    expect(row.library.total - row.library.protection).toBeLessThanOrEqual(40);
+    expect(row.library.total).toBeLessThanOrEqual(60);
     // Before issue 20 (heartbeat: false): the member dead-letter alarms, 99 % of the bill.
     expect(line(row.withoutHeartbeat, 'member-alarms')!.usd / row.withoutHeartbeat.total).toBeGreaterThan(0.95);
+  });
+});
+
+describe('the protection watch (issue 21)', () => {
+  test('its check period, daily report, memory, batch and fixed items are the templates\' own (the resources under `Protections`)', () => {
+    const resources = (type: string) => centralSplit(type).protections.map(([id, r]) => [id, r.Properties] as [string, any]);
+    const schedules = resources('AWS::Scheduler::Schedule').map(([, p]) => String(p.ScheduleExpression));
+    expect(schedules.filter((e) => e.startsWith('cron('))).toHaveLength(counts.protectionDailyReports);
+    expect(counts.protectionDailyReports).toBe(1);
+    expect(schedules.filter((e) => e.startsWith('rate('))).toEqual([`rate(${counts.protectionCheckSeconds / 60} minutes)`]);
+    const functions = resources('AWS::Lambda::Function');
+    const checker = functions.find(([, p]) => p.Environment.Variables.PROTECTION_ALARM_TOPIC_ARN !== undefined)!;
+    const recorder = functions.find(([id]) => id !== checker[0])!;
+    expect(functions).toHaveLength(2);
+    expect([counts.protectionCheckerMemoryMb, counts.protectionRecorderMemoryMb]).toEqual([checker[1].MemorySize, recorder[1].MemorySize]);
+    const mapping = resourcesOf(templates.BackupAlarmsCentral, 'AWS::Lambda::EventSourceMapping').find((m) => m.Properties.FunctionName.Ref === recorder[0])!;
+    expect([counts.protectionRecorderBatchSize, counts.protectionRecorderBatchingWindowSeconds])
+      .toEqual([mapping.Properties.BatchSize, mapping.Properties.MaximumBatchingWindowInSeconds]);
+    expect(counts.protectionMonitorAlarmMetrics).toBe(resources('AWS::CloudWatch::Alarm').length);
+    expect(counts.protectionMonitorKmsKeys).toBe(resources('AWS::KMS::Key').length);
+  });
+
+  test('it writes each success and failure, scans the ledger once per check and daily report, and its share is the sum of its lines', () => {
+    const org: Org = { accounts: 7, regions: 3 };
+    const cost = monthlyCost(org, libraryDesign(counts));
+    const jobs = 7 * 3 * ASSUMPTIONS.jobsPerAccountRegionPerMonth;
+    expect(cost.protectedResources).toBe(7 * 3 * ASSUMPTIONS.protectedResourcesPerAccountRegion);
+    expect(line(cost, 'protection-recorder-writes')?.quantity).toBeCloseTo(jobs * (1 - ASSUMPTIONS.failureRate) * ASSUMPTIONS.protectionWritesPerSuccess
+      + jobs * ASSUMPTIONS.failureRate, 6);
+    const checks = ASSUMPTIONS.daysPerMonth * (86_400 / counts.protectionCheckSeconds + counts.protectionDailyReports);
+    expect(line(cost, 'protection-checker-requests')?.quantity).toBeCloseTo(checks, 9);
+    expect(cost.protection).toBeCloseTo(cost.lines.filter((l) => l.id.startsWith(PROTECTION_LINE)).reduce((s, l) => s + l.usd, 0), 12);
+    // heartbeat: false keeps the protection watch (but not its daily scan of the heartbeat ledger, a heartbeat line).
+    expect(monthlyCost(org, withoutHeartbeatDesign(counts)).protection).toBeCloseTo(cost.protection, 12);
+    expect(monthlyCost(org, publicSampleDesign(counts)).protection).toBe(0);
   });
 });
 

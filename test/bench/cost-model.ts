@@ -35,6 +35,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { PROTECTION_ENV } from '../../src/shared/protection';
 import { buildExample } from '../example/deployment';
 import { apiCall } from '../support/tamper-events';
 
@@ -294,6 +295,29 @@ export const PRICES = {
     evidence: 'airbyte.com/data-engineering-resources/dynamodb-pricing: "Read Request Units (RRU): $0.125 per million read request units" (US East).',
     freeTier: 'none for on-demand requests',
   },
+  dynamoDbStorageGbMonth: {
+    usd: 0.25,
+    unit: 'GB-month of DynamoDB table storage (standard table class; item bytes plus 100 bytes of overhead per item)',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    readOn: READ_ON,
+    confirmed: 'unconfirmed',
+    evidence: 'The stored copies of the on-demand page showed the request-unit definitions, not the storage figure; $0.25 per GB-month '
+      + '(standard table class, US East) is the best-known public figure. Issue 21: the protection ledger.',
+    freeTier: 'first 25 GB per month (not applied)',
+  },
+  dynamoDbPitrGbMonth: {
+    usd: 0.20,
+    unit: 'GB-month of continuous backups (point-in-time recovery), on the table\'s size',
+    region: 'us-east-1',
+    url: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    readOn: READ_ON,
+    confirmed: 'unconfirmed',
+    evidence: 'The stored DynamoDB backup billing guide (docs.amazonaws.cn, "Understanding Amazon DynamoDB billing for backups") explains how '
+      + 'backups are billed per GB-month but shows no US figure; $0.20 per GB-month for PITR is the best-known public figure. The monitors\' '
+      + 'ledgers have point-in-time recovery on (src/private/monitor-parts.ts).',
+    freeTier: 'none',
+  },
   interRegionTransferGb: {
     usd: 0.02,
     unit: 'GB transferred between two Regions',
@@ -373,6 +397,39 @@ export const ASSUMPTIONS = {
   heartbeatSqsRequestsPerBeat: 1.02,
   /** Log bytes per writer or checker invocation (START/END/REPORT and one JSON summary line). */
   heartbeatLogBytesPerInvocation: 1024,
+  /**
+   * Protected resources per account and Region (issue 21): each one is a protection in the ledger. 10, as in
+   * `jobsPerAccountRegionPerMonth` (10 resources backed up daily, 300 jobs a month): the successes the ledger
+   * records are that assumption's successful jobs.
+   */
+  protectedResourcesPerAccountRegion: 10,
+  /**
+   * Ledger writes per success (store.ts): one UpdateItem that ADDs its time to the set, and, once the set holds more
+   * than HISTORY_KEEP (12) times, one more that DELETEs the oldest. In steady state every success after the twelfth
+   * is trimmed, so 2 (the issue's ~1.1 assumed a trim every few successes; the code trims on each).
+   */
+  protectionWritesPerSuccess: 2,
+  /**
+   * Protection item bytes in DynamoDB's item-size rules: 12 times, ARN, vault, plan, type (test/bench/protection-checker.ts
+   * measured the average at 100,000 protections: 424); activity item bytes likewise (122).
+   */
+  protectionLedgerItemBytes: 424,
+  protectionActivityItemBytes: 122,
+  /**
+   * Activity items in the ledger per account and Region: one per hour with job events, kept three days (their TTL);
+   * the jobs run in the backup window (`backupWindowHoursPerDay`), so 3 x 8.
+   */
+  protectionActivityItemsPerAccountRegion: 24,
+  /** Recorder duration per batch (256 MB arm64): start, then per record two UpdateItems (about 10 ms each, 8 at once) and its share of the counters. */
+  protectionRecorderBaseSeconds: 0.1,
+  protectionRecorderSecondsPerRecord: 0.004,
+  /**
+   * Checker duration per 1,000 protections (a check: a full scan, judgement and the rare claim): DynamoDB returns a
+   * 1 MB Scan page in roughly 0.1 to 0.3 s and a page holds about 1,800 protections; 0.3 s per 1,000 is 30 s at
+   * 100,000. moto's measured wall time (the benchmark: 460 s for a quiet run at 100,000) is no guide: its Scan re-sorts the
+   * whole table and deep-copies every item for each page.
+   */
+  protectionCheckerSecondsPerThousand: 0.3,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -430,6 +487,17 @@ export interface TemplateCounts {
   /** Alarm metrics and KMS keys of the HeartbeatMonitor (included in `centralAlarmMetrics` and `centralKmsKeys`). */
   readonly heartbeatMonitorAlarmMetrics: number;
   readonly heartbeatMonitorKmsKeys: number;
+  /** How often the ProtectionMonitor's overdue check runs (0 without a monitor), and its daily reports per day (0 or 1). */
+  readonly protectionCheckSeconds: number;
+  readonly protectionDailyReports: number;
+  /** Alarm metrics and KMS keys of the ProtectionMonitor (included in `centralAlarmMetrics` and `centralKmsKeys`). */
+  readonly protectionMonitorAlarmMetrics: number;
+  readonly protectionMonitorKmsKeys: number;
+  /** The protection checker's and recorder's memory, and the recorder's batch size and batching window. */
+  readonly protectionCheckerMemoryMb: number;
+  readonly protectionRecorderMemoryMb: number;
+  readonly protectionRecorderBatchSize: number;
+  readonly protectionRecorderBatchingWindowSeconds: number;
 }
 
 function countTypes(template: Template): Record<string, number> {
@@ -521,13 +589,28 @@ export function countsFromTemplates(templates: Readonly<Record<string, Template>
   const archive = only(ofType(central, 'AWS::Events::Archive'), 'archive');
   const logGroups = entriesOf(central, 'AWS::Logs::LogGroup').filter(([id]) => id === fn.LoggingConfig?.LogGroup?.Ref).map(([, g]) => g);
   const keys = ofType(central, 'AWS::KMS::Key');
-  // The HeartbeatMonitor: every resource under the construct that owns the ledger table.
-  const ledger = entriesOf(central, 'AWS::DynamoDB::Table').map(([id]) => id).find((id) => /Ledger[0-9A-F]{8}$/.test(id));
-  const monitorPrefix = ledger?.replace(/Ledger[0-9A-F]{8}$/, '');
-  const ofMonitor = (t: Template): Template => ({
-    Resources: Object.fromEntries(Object.entries(t.Resources ?? {}).filter(([id]) => monitorPrefix !== undefined && id.startsWith(monitorPrefix))),
+  // Each monitor: every resource under the construct that owns a ledger table. The ProtectionMonitor's is the table
+  // its checker names (PROTECTION_TABLE_NAME beside PROTECTION_ALARM_TOPIC_ARN); the HeartbeatMonitor's is the other.
+  const ledgerSuffix = /Ledger[0-9A-F]{8}$/;
+  const functions = entriesOf(central, 'AWS::Lambda::Function');
+  const protectionChecker = functions.find(([, f]) => f.Environment?.Variables?.[PROTECTION_ENV.ALARM_TOPIC_ARN] !== undefined);
+  const protectionLedger: string | undefined = protectionChecker?.[1].Environment.Variables[PROTECTION_ENV.TABLE_NAME]?.Ref;
+  const protectionPrefix = protectionLedger?.replace(ledgerSuffix, '');
+  const ledger = entriesOf(central, 'AWS::DynamoDB::Table').map(([id]) => id).find((id) => ledgerSuffix.test(id) && id !== protectionLedger);
+  const monitorPrefix = ledger?.replace(ledgerSuffix, '');
+  const under = (prefix: string | undefined) => (t: Template): Template => ({
+    Resources: Object.fromEntries(Object.entries(t.Resources ?? {}).filter(([id]) => prefix !== undefined && id.startsWith(prefix))),
   });
+  const ofMonitor = under(monitorPrefix);
+  const ofProtections = under(protectionPrefix);
   const checkSchedules = ofType(ofMonitor(central), 'AWS::Scheduler::Schedule');
+  const protectionSchedules = ofType(ofProtections(central), 'AWS::Scheduler::Schedule');
+  const protectionRates = protectionSchedules.filter((x) => String(x.ScheduleExpression).startsWith('rate('));
+  const protectionRecorder = functions.find(([id, f]) => id !== protectionChecker?.[0]
+    && protectionPrefix !== undefined && id.startsWith(protectionPrefix)
+    && f.Environment?.Variables?.[PROTECTION_ENV.TABLE_NAME] !== undefined);
+  const recorderMapping = ofType(central, 'AWS::Lambda::EventSourceMapping').find((m) => protectionRecorder !== undefined
+    && m.FunctionName?.Ref === protectionRecorder[0]);
   const allHeartbeats = [body, outsideStackSet, central, ...regionStacks.map((n) => templates[n])].flatMap(heartbeatSchedules);
   // The member, management and per-Region rule stacks hold no queue but the rules' dead-letter queues.
   const dlqs = (t: Template) => ofType(t, 'AWS::SQS::Queue').length;
@@ -567,6 +650,14 @@ export function countsFromTemplates(templates: Readonly<Record<string, Template>
     heartbeatCheckSeconds: checkSchedules.length === 0 ? 0 : rateSeconds(only(checkSchedules, 'heartbeat check schedule').ScheduleExpression),
     heartbeatMonitorAlarmMetrics: alarmMetrics(ofMonitor(central)),
     heartbeatMonitorKmsKeys: ofType(ofMonitor(central), 'AWS::KMS::Key').length,
+    protectionCheckSeconds: protectionRates.length === 0 ? 0 : rateSeconds(only(protectionRates, 'protection check schedule').ScheduleExpression),
+    protectionDailyReports: protectionSchedules.filter((x) => String(x.ScheduleExpression).startsWith('cron(')).length,
+    protectionMonitorAlarmMetrics: alarmMetrics(ofProtections(central)),
+    protectionMonitorKmsKeys: ofType(ofProtections(central), 'AWS::KMS::Key').length,
+    protectionCheckerMemoryMb: protectionChecker?.[1].MemorySize ?? 0,
+    protectionRecorderMemoryMb: protectionRecorder?.[1].MemorySize ?? 0,
+    protectionRecorderBatchSize: recorderMapping?.BatchSize ?? 0,
+    protectionRecorderBatchingWindowSeconds: recorderMapping?.MaximumBatchingWindowInSeconds ?? 0,
   };
 }
 
@@ -660,6 +751,35 @@ export interface Design {
   readonly eventBytes: TemplateCounts['eventBytes'];
   /** The heartbeat (issue 20), if the design sends one; its monitor's alarms and keys are not in the central counts above. */
   readonly heartbeat?: HeartbeatDesign;
+  /** The protection watch (issue 21), if the design runs one; its monitor's alarms and keys are not in the central counts above. */
+  readonly protection?: ProtectionDesign;
+}
+
+/** The ProtectionMonitor of a design, as synthesized. */
+export interface ProtectionDesign {
+  readonly checkSeconds: number;
+  readonly dailyReports: number;
+  readonly monitorAlarmMetrics: number;
+  readonly monitorKmsKeys: number;
+  readonly checkerMemoryMb: number;
+  readonly recorderMemoryMb: number;
+  readonly recorderBatchSize: number;
+  readonly recorderBatchingWindowSeconds: number;
+}
+
+/** The protection watch as synthesized, or undefined where the central stack has no ProtectionMonitor. */
+function protectionOf(counts: TemplateCounts): ProtectionDesign | undefined {
+  if (counts.protectionCheckSeconds === 0) return undefined;
+  return {
+    checkSeconds: counts.protectionCheckSeconds,
+    dailyReports: counts.protectionDailyReports,
+    monitorAlarmMetrics: counts.protectionMonitorAlarmMetrics,
+    monitorKmsKeys: counts.protectionMonitorKmsKeys,
+    checkerMemoryMb: counts.protectionCheckerMemoryMb,
+    recorderMemoryMb: counts.protectionRecorderMemoryMb,
+    recorderBatchSize: counts.protectionRecorderBatchSize,
+    recorderBatchingWindowSeconds: counts.protectionRecorderBatchingWindowSeconds,
+  };
 }
 
 /** The heartbeat of a design: its sources and timing, and the central monitor's fixed items. */
@@ -706,11 +826,11 @@ export function libraryDesign(
     managementAlarmsPerRegion: options.alarmsPerAccountRegion ?? (management.length === 0 ? 0 : Math.max(...management)),
     alarmsPerAccount: options.alarmsPerAccount ?? 0,
     memberKmsKeys: counts.memberKmsKeys,
-    // The monitor's alarms and keys are priced as heartbeat lines.
-    centralAlarmMetrics: counts.centralAlarmMetrics - counts.heartbeatMonitorAlarmMetrics,
+    // The monitors' alarms and keys are priced as heartbeat and protection lines (their log-group keys do not rotate).
+    centralAlarmMetrics: counts.centralAlarmMetrics - counts.heartbeatMonitorAlarmMetrics - counts.protectionMonitorAlarmMetrics,
     managementAlarmMetrics: counts.managementAlarmMetrics,
-    centralKmsKeys: counts.centralKmsKeys - counts.heartbeatMonitorKmsKeys,
-    centralKmsKeysRotating: counts.centralKmsKeysRotating - counts.heartbeatMonitorKmsKeys,
+    centralKmsKeys: counts.centralKmsKeys - counts.heartbeatMonitorKmsKeys - counts.protectionMonitorKmsKeys,
+    centralKmsKeysRotating: counts.centralKmsKeysRotating - counts.heartbeatMonitorKmsKeys - counts.protectionMonitorKmsKeys,
     customMetrics: counts.forwarderCustomMetrics,
     archiveRetentionDays: counts.archiveRetentionDays,
     forwardsSuccesses: true,
@@ -729,6 +849,7 @@ export function libraryDesign(
     emailSubscribers: counts.emailSubscriptions,
     eventBytes: counts.eventBytes,
     heartbeat,
+    protection: protectionOf(counts),
   };
 }
 
@@ -809,6 +930,9 @@ export type Category = 'fixed per account and Region' | 'fixed per account' | 'f
 /** Lines of the heartbeat (issue 20) have ids with this prefix: their sum is the heartbeat's share. */
 export const HEARTBEAT_LINE = 'heartbeat-';
 
+/** Lines of the protection watch (issue 21) have ids with this prefix: their sum is its share. */
+export const PROTECTION_LINE = 'protection-';
+
 /** One priced line. */
 export interface CostLine {
   readonly id: string;
@@ -854,6 +978,9 @@ export interface MonthlyCost {
   /** Heartbeats sent a month, and the sum of the heartbeat's lines (0 without one). */
   readonly heartbeats: number;
   readonly heartbeat: number;
+  /** Protections in the ledger, and the sum of the protection watch's lines (0 without one). */
+  readonly protectedResources: number;
+  readonly protection: number;
 }
 
 const GB = 1e9;
@@ -934,6 +1061,63 @@ export function monthlyCost(org: Org, design: Design): MonthlyCost {
     add('heartbeat-alarms', 'heartbeat: monitor alarms (checker stopped or failing, writer errors, dead-letter queue)', 'fixed central',
       hb.monitorAlarmMetrics, 'alarmMetric');
     add('heartbeat-kms-keys', 'heartbeat: monitor log-group keys', 'fixed central', hb.monitorKmsKeys, 'kmsKeyMonth');
+  }
+
+  // The protection watch (issue 21): a ledger item per protected resource, written on each job event; an hourly scan of
+  // the whole ledger; a daily report. The members' forwarding of completions is not here: it predates issue 21
+  // (forwardCompletions, on in the StackSet) and is priced below as `eventbridge-forwarding`. The rule on the central bus
+  // costs nothing (EventBridge bills no fee for delivering a bus's events to an SQS target in the same account and Region).
+  const pr = design.protection;
+  const protectedResources = pr === undefined ? 0 : accountRegions * A.protectedResourcesPerAccountRegion;
+  if (pr !== undefined) {
+    const perResource: Category = 'fixed per account and Region';
+    const seconds = A.daysPerMonth * 86_400;
+    const events = failures + successes + tamper + policy;
+    const windows = seconds / 86_400 * A.backupWindowHoursPerDay * 3600 / Math.max(1, pr.recorderBatchingWindowSeconds);
+    const perBatch = Math.min(pr.recorderBatchSize, Math.max(1, events / windows));
+    const batches = events / perBatch;
+    // One counter UpdateItem per hour, account and Region in a batch: the expected distinct account-Regions of `perBatch` events.
+    const groupsPerBatch = accountRegions * (1 - (1 - 1 / accountRegions) ** perBatch);
+    const writeUnits = Math.ceil(A.protectionLedgerItemBytes / 1024);
+    add('protection-recorder-writes', `protection: ledger writes (${A.protectionWritesPerSuccess} UpdateItems per success, 1 per failure)`, 'per event',
+      (successes * A.protectionWritesPerSuccess + failures) * writeUnits, 'dynamoDbWriteRequest');
+    add('protection-activity-writes', `protection: activity counters (one UpdateItem per account-Region in a batch of ${perBatch.toPrecision(3)})`,
+      'per event', batches * groupsPerBatch, 'dynamoDbWriteRequest');
+    add('protection-sqs', 'protection: ledger buffer (send, batched receive and delete)', 'per event', events + 2 * batches, 'sqsRequest');
+    add('protection-recorder-requests', 'protection: recorder invocations', 'per event', batches, 'lambdaRequest');
+    add('protection-recorder-duration', `protection: recorder duration (${pr.recorderMemoryMb} MB arm64)`, 'per event',
+      batches * (A.protectionRecorderBaseSeconds + perBatch * A.protectionRecorderSecondsPerRecord) * pr.recorderMemoryMb / 1024, 'lambdaGbSecondArm');
+    const activityItems = accountRegions * A.protectionActivityItemsPerAccountRegion;
+    const ledgerBytes = protectedResources * A.protectionLedgerItemBytes + activityItems * A.protectionActivityItemBytes;
+    // Every check (and the daily report's) scans the whole ledger: its read units, as in the heartbeat's scan.
+    const checks = seconds / pr.checkSeconds + A.daysPerMonth * pr.dailyReports;
+    const readUnits = Math.ceil(ledgerBytes / 4096) / 2 + Math.ceil(ledgerBytes / (1024 * 1024));
+    add('protection-checker-scans', `protection: ledger scans (every ${pr.checkSeconds / 60} min and the daily report, ${readUnits} read units each, `
+      + `${int(protectedResources)} protections)`, perResource, checks * readUnits, 'dynamoDbReadRequest');
+    add('protection-checker-requests', 'protection: checker invocations', 'fixed central', checks, 'lambdaRequest');
+    add('protection-checker-duration', `protection: checker duration (${pr.checkerMemoryMb} MB arm64, ${A.protectionCheckerSecondsPerThousand} s per 1,000 protections)`,
+      perResource, checks * A.protectionCheckerSecondsPerThousand * protectedResources / 1000 * pr.checkerMemoryMb / 1024, 'lambdaGbSecondArm');
+    add('protection-scheduler', 'protection: Scheduler invocations of the check and the daily report', 'fixed central', checks, 'schedulerInvocation');
+    // Storage is billed on the item bytes plus 100 bytes per item; point-in-time recovery on the table's size.
+    const storedGb = (ledgerBytes + 100 * (protectedResources + activityItems)) / GB;
+    add('protection-storage', 'protection: ledger storage', perResource, storedGb, 'dynamoDbStorageGbMonth');
+    add('protection-pitr', 'protection: ledger point-in-time recovery', perResource, storedGb, 'dynamoDbPitrGbMonth');
+    const reports = A.daysPerMonth * pr.dailyReports;
+    add('protection-report-publish', 'protection: daily report publishes', 'fixed central', reports, 'snsPublish');
+    add('protection-report-email', 'protection: daily report emails', 'fixed central', reports * subscribers, 'snsEmail');
+    const idlePolls = A.idleSqsPollers * (seconds / A.sqsLongPollSeconds);
+    add('protection-sqs-idle-polling', 'protection: buffer queue, Lambda pollers\' empty receives', 'fixed central', idlePolls, 'sqsRequest');
+    add('protection-logs', 'protection: recorder and checker logs ingested', 'per event', (batches + checks) * A.heartbeatLogBytesPerInvocation / GB, 'logsIngestedGb');
+    add('protection-alarms', 'protection: monitor alarms (checker stopped or failing, recorder errors, dead-letter queue)', 'fixed central',
+      pr.monitorAlarmMetrics, 'alarmMetric');
+    add('protection-kms-keys', 'protection: monitor log-group keys', 'fixed central', pr.monitorKmsKeys, 'kmsKeyMonth');
+    if (hb !== undefined) {
+      // The daily report reads the heartbeat ledger once a day: a heartbeat line (it goes with the heartbeat).
+      const hbSources = stackSetAccountRegions * hb.perAccountRegion + org.regions * hb.managementPerRegion + hb.fixed;
+      const hbBytes = hbSources * A.heartbeatLedgerItemBytes;
+      add('heartbeat-daily-report-scan', 'heartbeat: the daily report\'s scan of the heartbeat ledger', 'fixed per account and Region',
+        reports * (Math.ceil(hbBytes / 4096) / 2 + Math.ceil(hbBytes / (1024 * 1024))), 'dynamoDbReadRequest');
+    }
   }
 
   // Per event: forwarding to the central bus.
@@ -1027,6 +1211,8 @@ export function monthlyCost(org: Org, design: Design): MonthlyCost {
     fixedPerOneAccountRegion: fixedPerAccountRegion / accountRegions,
     heartbeats: beats,
     heartbeat: lines.filter((l) => l.id.startsWith(HEARTBEAT_LINE)).reduce((s, l) => s + l.usd, 0),
+    protectedResources,
+    protection: lines.filter((l) => l.id.startsWith(PROTECTION_LINE)).reduce((s, l) => s + l.usd, 0),
   };
 }
 

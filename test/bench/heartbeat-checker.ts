@@ -37,13 +37,14 @@ function numberBytes(n: number): number {
   return Math.ceil(digits / 2) + 1;
 }
 
-/** DynamoDB's size of an item in DynamoDB JSON (names + values). */
+/** DynamoDB's size of an item in DynamoDB JSON (names + values; a number set is the sum of its numbers). */
 export function itemBytes(item: Record<string, any>): number {
   let size = 0;
   for (const [name, v] of Object.entries(item)) {
     size += Buffer.byteLength(name);
     if (v.S !== undefined) size += Buffer.byteLength(v.S);
     else if (v.N !== undefined) size += numberBytes(Number(v.N));
+    else if (v.NS !== undefined) size += (v.NS as string[]).reduce((s, n) => s + numberBytes(Number(n)), 0);
   }
   return size;
 }

@@ -2,7 +2,7 @@
  * `npx projen bench`: the benchmark and the cost model, printed as Markdown tables and written as JSON to
  * test-reports/bench.json. Not part of the test task (tests never time anything); it asserts nothing.
  *
- *   npx projen bench                 # everything (about 3 minutes on 2 cores)
+ *   npx projen bench                 # everything (about 3 minutes on 2 cores, plus about 19 for the protection bench)
  *   npx projen bench -- --quick      # N = 1,000 only, 5 cold starts, synthesis of 1 x 1 and 50 x 20 only
  *   npx projen bench -- --readme     # also write the tables into the README's `generated:bench` block
  *
@@ -17,6 +17,11 @@
  *    JSON is the default deployment's.
  * 5. The heartbeat checker over 17,000 sources against moto's DynamoDB (heartbeat-checker.ts): wall time of a run,
  *    the scan's read units (computed from DynamoDB's metering rules; moto does not meter) and the monthly cost.
+ * 6. The protection watch's overdue check over 100,000 protected resources against moto's DynamoDB
+ *    (protection-checker.ts): wall time of a first run, a quiet run and the daily report, the scan's pages, items and
+ *    read units, and the monthly cost (`protection` in the JSON, with `"resources": 100000` and `usdPerMonth`).
+ *    Alone: `npx ts-node --project tsconfig.dev.json test/bench/run.ts --only protection` (about 19 minutes on 2 busy
+ *    cores: moto's Scan re-sorts and deep-copies the whole table for each page, about 8 minutes a scan; seeding 2 minutes).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -24,6 +29,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { breakdownMarkdown, costTable, countsMarkdown, summaryMarkdown } from './cost-model';
 import { heartbeatBench } from './heartbeat-checker';
+import { protectionBench } from './protection-checker';
 import { synthCost, synthCostTable } from './synth-cost';
 import { throughput, throughputTable } from './throughput';
 import { ensureBundle } from '../runtime/support';
@@ -52,8 +58,45 @@ function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, Node.js ${process.version}`;
 }
 
+/** The protection bench's tables, as Markdown. */
+function protectionMarkdown(p: Awaited<ReturnType<typeof protectionBench>>): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const c = p.cost;
+  return [
+    `#### Protection overdue check over ${p.resources.toLocaleString('en-US')} protected resources (moto ${p.moto} DynamoDB)\n`,
+    `${p.accountRegions.toLocaleString('en-US')} account-Regions x ${Math.round(p.resources / p.accountRegions)} resources, 12 daily successes each, `
+      + `${p.seeded.failedLast} with a failure after their last success, ${p.seeded.overdue} whose last success is 3 days old; `
+      + `${p.activityItems.toLocaleString('en-US')} activity items (3 days). Protection item ${p.averageProtectionItemBytes} bytes, activity item `
+      + `${p.averageActivityItemBytes} bytes (DynamoDB's item size); seeding took ${s(p.seedMs)}.\n`,
+    markdownTable(['run', 'wall time', 'pages', 'items scanned', 'read units (computed)', 'overdue', 'claims', 'reports published'], [
+      ['first', s(p.firstRun.wallMs), String(p.firstRun.pages), p.firstRun.items.toLocaleString('en-US'), String(p.firstRun.readUnits),
+        String(p.firstRun.overdue), String(p.firstRun.claimed), `${p.firstRun.published} (${p.firstRun.reportBytes.map((b) => `${(b / 1024).toFixed(0)} KiB`).join(', ')})`],
+      ['quiet (nothing changed)', s(p.quietRun.wallMs), String(p.quietRun.pages), p.quietRun.items.toLocaleString('en-US'), String(p.quietRun.readUnits),
+        String(p.quietRun.overdue), String(p.quietRun.claimed), String(p.quietRun.published)],
+      ['daily report (after the quiet run)', s(p.dailyReport.wallMs), '0', '0', '0', '', '', `1 (${(p.dailyReport.bytes / 1024).toFixed(0)} KiB)`],
+    ]),
+    `\nProtection watch end to end at ${p.resources.toLocaleString('en-US')} protections, USD a month (730 h; check hourly + the daily report; `
+      + 'checker duration: moto\'s quiet run, an upper bound; the members\' forwarding of completions predates issue 21 and is not counted here):\n',
+    markdownTable(['ledger writes', 'activity counters', 'scans', 'heartbeat ledger scan', 'storage + PITR', 'SQS', 'recorder', 'checker', 'daily email', 'total'],
+      [[c.recorderWrites, c.activityWrites, c.checkerScans, c.heartbeatScan, c.storage + c.pitr, c.sqs, c.recorderLambda, c.checkerLambda,
+        c.dailyEmail]
+        .map((v) => v.toFixed(2)).concat(`**${c.total.toFixed(2)}**`)]),
+  ].join('\n');
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const quick = argv.includes('--quick');
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  if (only === 'protection') {
+    const protection = await protectionBench();
+    console.log(protectionMarkdown(protection));
+    fs.mkdirSync(path.dirname(OUT), { recursive: true });
+    const previous = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {};
+    fs.writeFileSync(OUT, JSON.stringify({ ...previous, protection }, null, 2));
+    console.log(`\nJSON: ${path.relative(process.cwd(), OUT)} (protection only; the other keys are the previous run's)`);
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only ${only}: only 'protection' is known`);
   const ranAt = new Date().toISOString();
   const out: string[] = [];
   const print = (text = '') => {
@@ -86,7 +129,8 @@ async function main(argv: readonly string[]): Promise<void> {
     print(breakdownMarkdown(detail));
     const l = detail.library;
     print(`\nDefault deployment: ${l.total.toFixed(2)} USD a month; fixed per account and Region ${l.fixedPerOneAccountRegion.toFixed(5)} USD; `
-      + `heartbeat ${l.heartbeat.toFixed(2)} USD (${Math.round(100 * l.heartbeat / l.total)} %, ${Math.round(l.heartbeats).toLocaleString('en-US')} heartbeats).`);
+      + `heartbeat ${l.heartbeat.toFixed(2)} USD (${Math.round(100 * l.heartbeat / l.total)} %, ${Math.round(l.heartbeats).toLocaleString('en-US')} heartbeats); `
+      + `protection watch ${l.protection.toFixed(2)} USD (${Math.round(100 * l.protection / l.total)} %, ${Math.round(l.protectedResources).toLocaleString('en-US')} protections).`);
   }
 
   // The heartbeat checker over every source of 1,000 accounts x 17 Regions, against moto's DynamoDB on 127.0.0.1
@@ -105,8 +149,13 @@ async function main(argv: readonly string[]): Promise<void> {
       c.crossAccountDelivery.toFixed(2), c.sqs.toFixed(2), c.ledgerWrites.toFixed(2), c.writerLambda.toFixed(2),
       (c.checkerScans + c.checkerLambda).toFixed(2), `**${c.total.toFixed(2)}**`])));
 
+  // The protection watch's overdue check over 100,000 protected resources (the row issue 21 asks for; --quick: 10,000).
+  const protection = await protectionBench(quick ? 10_000 : 100_000);
+  print();
+  print(protectionMarkdown(protection));
+
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  const report = { ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost, heartbeatChecker: checker };
+  const report = { ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost, heartbeatChecker: checker, protection };
   fs.writeFileSync(OUT, JSON.stringify(report, null, 2));
   console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
   if (argv.includes('--readme')) {
