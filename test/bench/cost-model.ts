@@ -405,10 +405,10 @@ export const ASSUMPTIONS = {
   protectedResourcesPerAccountRegion: 10,
   /**
    * Ledger writes per success (store.ts): one UpdateItem that ADDs its time to the set, and, once the set holds more
-   * than HISTORY_KEEP (12) times, one more that DELETEs the oldest. In steady state every success after the twelfth
-   * is trimmed, so 2 (the issue's ~1.1 assumed a trim every few successes; the code trims on each).
+   * than HISTORY_KEEP + HISTORY_SLACK (12 + 4) times, one more that DELETEs the oldest down to 12: one trim per 4
+   * successes in steady state, so 1.25.
    */
-  protectionWritesPerSuccess: 2,
+  protectionWritesPerSuccess: 1.25,
   /**
    * Protection item bytes in DynamoDB's item-size rules: 12 times, ARN, vault, plan, type (test/bench/protection-checker.ts
    * measured the average at 100,000 protections: 424); activity item bytes likewise (122).

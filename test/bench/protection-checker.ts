@@ -113,7 +113,6 @@ export function protectionToDynamo(p: ProtectionItem, expiresAt: number): Record
   s(L.RESOURCE_TYPE, p.resourceType);
   s(L.PLAN_ID, p.planId);
   if (p.successes.length > 0) item[L.SUCCESSES] = { NS: p.successes.map(String) };
-  s(L.LAST_SUCCESS_JOB, p.lastSuccessJob);
   n(L.LAST_FAILURE_AT, p.lastFailureAt);
   s(L.LAST_FAILURE_STATE, p.lastFailureState);
   s(L.LAST_FAILURE_MESSAGE, p.lastFailureMessage);

@@ -47,7 +47,8 @@ const HOUR_MS = 3_600_000;
 
 /** Successes, ascending, with those closer than `MERGE_WITHIN_SECONDS` to the previous kept one merged into it. */
 export function protectionEvents(successes: readonly number[]): number[] {
-  const sorted = [...new Set(successes)].sort((a, b) => a - b);
+  // The newest HISTORY_KEEP only: the ledger may hold up to HISTORY_SLACK more until its next trim.
+  const sorted = [...new Set(successes)].sort((a, b) => a - b).slice(-PROTECTION_TIMING.HISTORY_KEEP);
   const out: number[] = [];
   for (const t of sorted) {
     if (out.length > 0 && t - out[out.length - 1] < PROTECTION_TIMING.MERGE_WITHIN_SECONDS * 1000) {

@@ -127,7 +127,8 @@ export function foldSignals(item: ProtectionItem | undefined, signal: Signal): P
     notified: {},
   };
   if (p.success) {
-    const successes = [...new Set([...base.successes, signal.at])].sort((a, b) => a - b).slice(-PROTECTION_TIMING.HISTORY_KEEP);
+    const all = [...new Set([...base.successes, signal.at])].sort((a, b) => a - b);
+    const successes = all.length > PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK ? all.slice(-PROTECTION_TIMING.HISTORY_KEEP) : all;
     return {
       ...base,
       resourceType: p.resourceType ?? base.resourceType,

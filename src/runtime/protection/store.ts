@@ -131,7 +131,7 @@ export class ProtectionStore {
         ReturnValues: 'UPDATED_NEW',
       });
       const kept = ((out.Attributes?.[L.SUCCESSES]?.NS ?? []) as string[]).map(Number).sort((a, b) => a - b);
-      if (kept.length > PROTECTION_TIMING.HISTORY_KEEP) await this.trim(p.pk, kept.slice(0, kept.length - PROTECTION_TIMING.HISTORY_KEEP));
+      if (kept.length > PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK) await this.trim(p.pk, kept.slice(0, kept.length - PROTECTION_TIMING.HISTORY_KEEP));
       return;
     }
     optional(L.LAST_FAILURE_STATE, p.state);

@@ -109,15 +109,18 @@ describe('the recorder: commutative writes', () => {
     expect(b.successCount).toBe(7);
   });
 
-  test(`the history is trimmed to the newest ${PROTECTION_TIMING.HISTORY_KEEP}`, async () => {
+  test(`the history is trimmed to the newest ${PROTECTION_TIMING.HISTORY_KEEP} once it holds more than ${PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK}`, async () => {
     const store = await freshStore();
-    const times = Array.from({ length: 15 }, (_, i) => T0 + i * DAY);
-    // One at a time (each write sees the set it grew), then an old one late: trimmed away again.
+    const limit = PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK;
+    const times = Array.from({ length: limit }, (_, i) => T0 + i * DAY);
+    // One at a time (each write sees the set it grew): no trim up to the limit (one trim per HISTORY_SLACK successes).
     for (const t of times) await record([rec(completed(t))], store, T0 + 20 * DAY);
+    expect((await protection(store))!.successes).toEqual(times);
+    // One more, an old one arriving late: over the limit, trimmed to the newest, which drops it at once.
     await record([rec(completed(T0 - DAY))], store, T0 + 20 * DAY);
     const item = (await protection(store))!;
     expect(item.successes).toEqual(times.slice(-PROTECTION_TIMING.HISTORY_KEEP));
-    expect(item.successCount).toBe(16);
+    expect(item.successCount).toBe(limit + 1);
   });
 
   test('an older failure does not replace a newer one; a newer one does', async () => {
