@@ -128,7 +128,8 @@ export function foldSignals(item: ProtectionItem | undefined, signal: Signal): P
   };
   if (p.success) {
     const all = [...new Set([...base.successes, signal.at])].sort((a, b) => a - b);
-    const successes = all.length > PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK ? all.slice(-PROTECTION_TIMING.HISTORY_KEEP) : all;
+    const { HISTORY_KEEP: keep, HISTORY_SLACK: slack } = PROTECTION_TIMING;
+    const successes = all.length > keep + slack ? all.slice(-keep) : all;
     return {
       ...base,
       resourceType: p.resourceType ?? base.resourceType,

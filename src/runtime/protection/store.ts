@@ -131,7 +131,8 @@ export class ProtectionStore {
         ReturnValues: 'UPDATED_NEW',
       });
       const kept = ((out.Attributes?.[L.SUCCESSES]?.NS ?? []) as string[]).map(Number).sort((a, b) => a - b);
-      if (kept.length > PROTECTION_TIMING.HISTORY_KEEP + PROTECTION_TIMING.HISTORY_SLACK) await this.trim(p.pk, kept.slice(0, kept.length - PROTECTION_TIMING.HISTORY_KEEP));
+      const { HISTORY_KEEP: keep, HISTORY_SLACK: slack } = PROTECTION_TIMING;
+      if (kept.length > keep + slack) await this.trim(p.pk, kept.slice(0, kept.length - keep));
       return;
     }
     optional(L.LAST_FAILURE_STATE, p.state);
