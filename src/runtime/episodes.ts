@@ -103,3 +103,51 @@ export async function importOwedFindings<T>(owed: Array<{ item: T; finding: Reco
   }
   return { calls, failures };
 }
+
+/** Claims tried per item and run before it is left to the next run. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
+/** What `claimChanges` needs of a ledger: the decision, the claim, a fresh read after a lost race. */
+export interface ClaimSteps<T extends { readonly pk: string }, C> {
+  /** The change `item` needs now, if any. */
+  readonly decide: (item: T) => C | undefined;
+  /** Claims it; false when the item moved on since it was read. */
+  readonly claim: (change: C) => Promise<boolean>;
+  /** `item` after its change was claimed. */
+  readonly apply: (item: T, change: C) => T;
+  /** The item as it is now (strongly consistent); undefined if it is gone. */
+  readonly get: (pk: string) => Promise<T | undefined>;
+  /** True once no new claim may start (the run's deadline). */
+  readonly late: () => boolean;
+}
+
+/**
+ * Claims every change the scanned items need and returns the items as they now are. A lost race (a heartbeat
+ * or a success that landed since the scan, another run) is decided again on the item as it is now, so that a
+ * change that still holds after the write that raced it is claimed in this run, not one later; after
+ * `MAX_CLAIM_ATTEMPTS` the item is left to the next run.
+ */
+export async function claimChanges<T extends { readonly pk: string }, C>(scanned: readonly T[], steps: ClaimSteps<T, C>):
+Promise<{ current: T[]; claimed: number; lostRaces: number }> {
+  let claimed = 0;
+  let lostRaces = 0;
+  const current: T[] = [];
+  for (const first of scanned) {
+    let item: T | undefined = first;
+    for (let attempt = 0; item !== undefined; attempt++) {
+      const change = steps.late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : steps.decide(item);
+      if (change === undefined) {
+        current.push(item);
+        break;
+      }
+      if (await steps.claim(change)) {
+        claimed++;
+        current.push(steps.apply(item, change));
+        break;
+      }
+      lostRaces++;
+      item = await steps.get(item.pk);
+    }
+  }
+  return { current, claimed, lostRaces };
+}

@@ -10,10 +10,8 @@ import { FindingHome, heartbeatFinding } from './finding';
 import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } from './ledger';
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
-import { importOwedFindings } from '../episodes';
+import { claimChanges, importOwedFindings } from '../episodes';
 
-/** Claims tried per item and run before it is left to the next run. */
-const MAX_CLAIM_ATTEMPTS = 3;
 
 /** What a writer run did with its batch. */
 export interface WriteSummary {
@@ -142,28 +140,13 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
     }
   }
 
-  let claimed = 0;
-  let lostRaces = 0;
-  const current: LedgerItem[] = [];
-  for (const scanned of items) {
-    let item: LedgerItem | undefined = scanned;
-    // A lost race (a heartbeat, another run) is decided again on the item as it is now, so that a silence
-    // that is still a silence after the heartbeat that raced it is claimed in this run, not one later.
-    for (let attempt = 0; item !== undefined; attempt++) {
-      const t = late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : decide(item, o.now, o.settings);
-      if (t === undefined) {
-        current.push(item);
-        break;
-      }
-      if (await o.store.claim(t)) {
-        claimed++;
-        current.push(apply(item, t));
-        break;
-      }
-      lostRaces++;
-      item = await o.store.get(item.pk);
-    }
-  }
+  const { current, claimed, lostRaces } = await claimChanges(items, {
+    decide: (item) => decide(item, o.now, o.settings),
+    claim: (t) => o.store.claim(t),
+    apply,
+    get: (pk) => o.store.get(pk),
+    late,
+  });
 
   let reportsSent = 0;
   let publishFailures = 0;

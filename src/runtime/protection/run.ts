@@ -13,14 +13,12 @@ import { overdueReports } from './report';
 import { counterAttribute, ProtectionStore } from './store';
 import { LedgerState } from '../../shared/heartbeat';
 import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
-import { importOwedFindings } from '../episodes';
+import { claimChanges, importOwedFindings } from '../episodes';
 import { MalformedEventError } from '../event';
 import { ImportFindings, Publish } from '../heartbeat/aws-client';
 import { FindingHome } from '../heartbeat/finding';
 import { LedgerStore } from '../heartbeat/store';
 
-/** Claims tried per item and run before it is left to the next run. */
-const MAX_CLAIM_ATTEMPTS = 3;
 
 /** What a recorder run did with its batch. */
 export interface RecordSummary {
@@ -166,27 +164,13 @@ export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCh
     start = page.next;
   } while (start !== undefined);
 
-  let claimed = 0;
-  let lostRaces = 0;
-  const current: ProtectionItem[] = [];
-  for (const first of scanned) {
-    let item: ProtectionItem | undefined = first;
-    // A lost race (a success, another run) is decided again on the item as it is now.
-    for (let attempt = 0; item !== undefined; attempt++) {
-      const t = late() || attempt >= MAX_CLAIM_ATTEMPTS ? undefined : decide(item, o.now, o.settings);
-      if (t === undefined) {
-        current.push(item);
-        break;
-      }
-      if (await o.store.claim(t)) {
-        claimed++;
-        current.push(apply(item, t));
-        break;
-      }
-      lostRaces++;
-      item = await o.store.get(item.pk);
-    }
-  }
+  const { current, claimed, lostRaces } = await claimChanges(scanned, {
+    decide: (item) => decide(item, o.now, o.settings),
+    claim: (t) => o.store.claim(t),
+    apply,
+    get: (pk) => o.store.get(pk),
+    late,
+  });
 
   let reportsSent = 0;
   let publishFailures = 0;
