@@ -121,7 +121,8 @@ function completedDetail(kind: BackupJobKind): RawPattern {
   return detail;
 }
 
-function branch(kind: BackupJobKind, detail: RawPattern, sel: Partial<JobSelection>): RawPattern {
+/** One job kind's events whose `detail` matches `detail`, narrowed by the selection's resource types, vaults and restore tests. */
+export function branch(kind: BackupJobKind, detail: RawPattern, sel: Partial<JobSelection>): RawPattern {
   const d: RawPattern = { ...detail };
   if (sel.resourceTypes && sel.resourceTypes.length > 0) {
     d.resourceType = unique(sel.resourceTypes);
@@ -268,7 +269,8 @@ export function memberTamperPattern(sel: TamperSelection): RawPattern {
   return anyOf(branches);
 }
 
-function tamperStateBranches(): RawPattern[] {
+/** One alternative per AWS Backup state change that means lost protection (its detail-type, and its states if only some count). */
+export function tamperStateBranches(): RawPattern[] {
   return TAMPER_STATE_CHANGES.map((c) => ({
     'source': [BackupEvents.SOURCE],
     'detail-type': [c.detailType],
