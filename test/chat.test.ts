@@ -82,7 +82,8 @@ const EVENTS: Record<string, any> = {
 const matrix = matchMatrix(Object.fromEntries(Object.entries(CLASSES).map(([id, c]) => [id, c.pattern])), EVENTS);
 
 /** Every (class, event) pair the central rules route. */
-const CASES: Array<[string, string]> = Object.keys(CLASSES).flatMap((id) => Object.keys(EVENTS).filter((e) => matrix[id][e]).map((e): [string, string] => [id, e]));
+const CASES: Array<[string, string]> = Object.keys(CLASSES).flatMap((id) =>
+  Object.keys(EVENTS).filter((e) => matrix[id][e]).map((e): [string, string] => [id, e]));
 
 /** What each class names besides account and Region: the state, or the call. */
 function whatHappened(id: string, event: any): string {
