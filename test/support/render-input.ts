@@ -26,3 +26,40 @@ function select(event: unknown, path: string): unknown {
   }
   return current;
 }
+
+/**
+ * Renders an input transformer whose InputTemplate is JSON, the way "Amazon EventBridge input transformation"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html) documents it:
+ * - a placeholder outside the template's strings becomes the value's JSON ("Simple JSON": `"instance": <instance>`
+ *   gives `"instance": "i-0123456789"`; an object or array goes in as JSON, as `<aws.events.event>` does);
+ * - a placeholder inside a string gets the value as is: "EventBridge doesn't escape values extracted by Input
+ *   Path, when populating the Input Template" (Common issues), so a value with a double quote breaks the JSON;
+ * - a path the event lacks "isn't created and won't appear in the output": an empty string in either place.
+ * The result is the text EventBridge sends; the caller parses it to find out whether it is still JSON.
+ */
+export function renderJsonInputTransformer(transformer: { InputPathsMap?: Record<string, string>; InputTemplate: string }, event: unknown): string {
+  const paths = transformer.InputPathsMap ?? {};
+  const t = transformer.InputTemplate;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (inString && c === '\\') {
+      out += t.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    const m = c === '<' ? /^<([A-Za-z0-9_-]+)>/.exec(t.slice(i)) : null;
+    if (m === null || !(m[1] in paths)) {
+      out += c;
+      continue;
+    }
+    const value = select(event, paths[m[1]]);
+    if (value === undefined) out += '';
+    else if (inString) out += typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+    else out += JSON.stringify(value);
+    i += m[0].length - 1;
+  }
+  return out;
+}
