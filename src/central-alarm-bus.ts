@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlarmRoute, AlarmRouteOptions } from './alarm-route';
 import { BackupFailureRule } from './backup-failure-rule';
 import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
 import { createEncryptedTopic } from './private/alarm-topic';
@@ -237,6 +238,7 @@ export class CentralAlarmBus extends Construct {
 
   private readonly retryAttempts: number;
   private readonly maxEventAge: Duration;
+  private readonly removalPolicy: RemovalPolicy;
   private readonly alarmTargetRules: events.Rule[] = [];
   private subscriptionCount = 0;
 
@@ -257,6 +259,7 @@ export class CentralAlarmBus extends Construct {
     registerCentralBus(this, this.eventBus, props);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = removalPolicy;
     const busRules = `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${this.eventBus.eventBusName}/*`;
 
     this.archive = new events.Archive(this, 'Archive', {
@@ -361,6 +364,24 @@ export class CentralAlarmBus extends Construct {
   public addSubscription(subscription: sns.ITopicSubscription): void {
     this.topic.addSubscription(subscription);
     this.subscriptionCount++;
+  }
+
+  /**
+   * Send a subset of the alarms (by account, kind and minimum severity) to a team's own email list or topic as well.
+   * The central list keeps every alarm: the route has its own rules, topic, dead-letter queue and alarms, so a
+   * misconfigured route only dead-letters its own copies.
+   * @param id a construct id for the route, unique within this construct
+   * @param options which alarms, and where to
+   */
+  public addRoute(id: string, options: AlarmRouteOptions): AlarmRoute {
+    return new AlarmRoute(this, `Route${id}`, {
+      ...options,
+      eventBus: this.eventBus,
+      pipelineAlarmTopic: this.pipelineAlarmTopic,
+      retryAttempts: this.retryAttempts,
+      maxEventAge: this.maxEventAge,
+      removalPolicy: this.removalPolicy,
+    });
   }
 
   /**

@@ -13,3 +13,4 @@ export * from './backup-failure-rule-stack-set';
 export * from './backup-heartbeat';
 export * from './heartbeat-monitor';
 export * from './protection-monitor';
+export * from './alarm-route';

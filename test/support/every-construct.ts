@@ -1,6 +1,7 @@
 /**
  * Every construct of the library with its defaults (and the options that add resources: SOURCE_ACCOUNT
- * attribution, the StackSet's tamper rule, the heartbeat monitor's expectations and Security Hub findings), one
+ * attribution, the StackSet's tamper rule, the heartbeat monitor's expectations and Security Hub findings, a standalone
+ * protection monitor with findings, an alarm route), one
  * stack per kind of account, for the compliance and policy tests. The forwarding rules and CentralAlarmBus bring
  * their heartbeats and monitor by default; a standalone BackupHeartbeat and HeartbeatMonitor are here too.
  */
@@ -8,7 +9,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
   BackupFailureRule, BackupFailureRuleStackSet, BackupHeartbeat, BackupPolicyChangeRule, BackupTamperRule, CentralAlarmBus, FindingAttribution,
-  HeartbeatMonitor, SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
+  FindingSeverity, HeartbeatMonitor, ProtectionMonitor, SecurityHubFindingForwarder, SecurityHubFindingImporterRole,
 } from '../../src';
 
 const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
@@ -20,7 +21,13 @@ export function everyConstruct(app: App): Stack[] {
     organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], pipelineAlarmEmailAddresses: ['oncall@example.com'],
   });
   new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
+  // A team's route (issue 22): its own rules, key, topic, dead-letter queue and alarms.
+  alarms.addRoute('TeamA', { accounts: ['222222222222'], minimumSeverity: FindingSeverity.HIGH, emailAddresses: ['team-a@example.com'] });
   const otherBus = new events.EventBus(central, 'OtherBus');
+  // The options that add permissions: Security Hub findings of overdue protections.
+  new ProtectionMonitor(central, 'Protections', {
+    eventBus: otherBus, alarmTopic: alarms.topic, securityHubFindings: true, heartbeatTable: alarms.heartbeats!.table,
+  });
   new SecurityHubFindingForwarder(central, 'SourceAccountFindings', {
     eventBus: otherBus, attribution: FindingAttribution.SOURCE_ACCOUNT, organizationId: 'o-a1b2c3d4e5',
   });
