@@ -118,7 +118,8 @@ export function monitorFunction(scope: Construct, id: string, props: {
  * Feeds `queue` to `fn` in batches of 100 (by default a 20 s window; storm control waits less, its first alarms
  * are in a hurry), at most 2 at once, reporting failed records one by one.
  */
-export function consumeQueue(fn: lambda.Function, role: ManagedPolicyRole, queue: sqs.IQueue, maxBatchingWindow: Duration = Duration.seconds(20)): void {
+export function consumeQueue(fn: lambda.Function, role: ManagedPolicyRole, queue: sqs.IQueue,
+  maxBatchingWindow: Duration = Duration.seconds(20)): void {
   fn.addEventSource(new sources.SqsEventSource(queue, {
     batchSize: 100, maxBatchingWindow, reportBatchItemFailures: true, maxConcurrency: 2,
   }));

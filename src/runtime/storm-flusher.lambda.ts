@@ -29,7 +29,12 @@ export const handler = async (_event: unknown, context: Context): Promise<void> 
   const partition = (context.invokedFunctionArn ?? '').split(':')[1] || 'aws';
   try {
     const summary = await flushDigests({
-      store, publish, topic: config.alarmTopicArn, settings: config.settings, now: Date.now(), partition,
+      store,
+      publish,
+      topic: config.alarmTopicArn,
+      settings: config.settings,
+      now: Date.now(),
+      partition,
       onError: (what, err) => logger.error(what, { error: err as Error }),
     });
     metrics.addMetric('StormDigestsSent', MetricUnit.Count, summary.digestsSent);

@@ -32,7 +32,13 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   const partition = (context.invokedFunctionArn ?? '').split(':')[1] || 'aws';
   try {
     const summary = await recordStormBatch(records, {
-      store, publish, topic: config.alarmTopicArn, settings: config.settings, now: Date.now, partition, memo,
+      store,
+      publish,
+      topic: config.alarmTopicArn,
+      settings: config.settings,
+      now: Date.now,
+      partition,
+      memo,
       onError: (what, err) => logger.error(what, { error: err as Error }),
     });
     metrics.addMetric('StormFirstAlarms', MetricUnit.Count, summary.first);

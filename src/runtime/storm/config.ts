@@ -2,8 +2,8 @@
  * The storm functions' environment, read once at cold start: a configuration mistake fails the cold start (an
  * error the function's alarms see) instead of a run that silently holds alarms back.
  */
-import { STORM_ENV, STORM_LIMITS } from '../../shared/storm';
 import { StormSettings } from './run';
+import { STORM_ENV, STORM_LIMITS } from '../../shared/storm';
 
 /** The storm functions' configuration. */
 export interface StormConfig {
@@ -31,7 +31,8 @@ export function loadStormConfig(env: Record<string, string | undefined>): StormC
     tableName: required(env, STORM_ENV.TABLE_NAME),
     alarmTopicArn: required(env, STORM_ENV.ALARM_TOPIC_ARN),
     settings: {
-      windowSeconds: wholeNumber(env, STORM_ENV.WINDOW_SECONDS, STORM_LIMITS.DEFAULT_WINDOW_SECONDS, STORM_LIMITS.MIN_WINDOW_SECONDS, STORM_LIMITS.MAX_WINDOW_SECONDS),
+      windowSeconds: wholeNumber(env, STORM_ENV.WINDOW_SECONDS, STORM_LIMITS.DEFAULT_WINDOW_SECONDS,
+        STORM_LIMITS.MIN_WINDOW_SECONDS, STORM_LIMITS.MAX_WINDOW_SECONDS),
       threshold: wholeNumber(env, STORM_ENV.THRESHOLD, STORM_LIMITS.DEFAULT_THRESHOLD, 1, STORM_LIMITS.MAX_THRESHOLD),
     },
   };

@@ -90,7 +90,8 @@ export interface StormBatchSummary {
 const MAX_WINDOW_MOVES = 3;
 
 /** Records a batch of SQS messages (job failures from the central bus). */
-export async function recordStormBatch(records: ReadonlyArray<{ messageId: string; body: string }>, d: StormRecorderDeps): Promise<StormBatchSummary> {
+export async function recordStormBatch(records: ReadonlyArray<{ messageId: string; body: string }>,
+  d: StormRecorderDeps): Promise<StormBatchSummary> {
   const failed: string[] = [];
   let first = 0;
   let digested = 0;
@@ -144,7 +145,8 @@ export async function recordStormBatch(records: ReadonlyArray<{ messageId: strin
 }
 
 /** Counts one event: published at once (`direct`) or left for the digest of `window`. */
-async function count(d: StormRecorderDeps, g: StormGroup, state: string, resourceArn: string | undefined): Promise<{ direct: boolean; window: number }> {
+async function count(d: StormRecorderDeps, g: StormGroup, state: string,
+  resourceArn: string | undefined): Promise<{ direct: boolean; window: number }> {
   const windowMs = d.settings.windowSeconds * 1000;
   let window = windowOf(d.now(), d.settings.windowSeconds);
   for (let move = 0; move <= MAX_WINDOW_MOVES; move++) {

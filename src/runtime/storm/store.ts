@@ -57,8 +57,15 @@ export class StormStore {
       set: ['#window = :window', '#account = :account', '#region = :region', '#kind = :kind', '#message = :message',
         '#state = if_not_exists(#state, :state)', '#pending = :pending', '#expires = :expires'].join(', '),
       names: {
-        '#window': L.WINDOW, '#account': L.ACCOUNT, '#region': L.REGION, '#kind': L.KIND, '#message': L.MESSAGE,
-        '#state': L.STATE, '#pending': L.PENDING, '#expires': L.EXPIRES_AT, '#closed': L.CLOSED,
+        '#window': L.WINDOW,
+        '#account': L.ACCOUNT,
+        '#region': L.REGION,
+        '#kind': L.KIND,
+        '#message': L.MESSAGE,
+        '#state': L.STATE,
+        '#pending': L.PENDING,
+        '#expires': L.EXPIRES_AT,
+        '#closed': L.CLOSED,
       },
       values: {
         ':window': { N: String(window) },

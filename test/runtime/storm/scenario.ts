@@ -20,8 +20,8 @@ import { flushDigests, PublishReason, recordStormBatch, StormMemo, StormSettings
 import { GroupItem, StormStore } from '../../../src/runtime/storm/store';
 import { STORM_LEDGER, STORM_PENDING_INDEX, windowOf } from '../../../src/shared/storm';
 import { apiCall, stateChanges } from '../../support/tamper-events';
-import { fixture, variant } from '../support';
 import { MOTO_REGION, MotoServer } from '../heartbeat/moto-server';
+import { fixture, variant } from '../support';
 
 export const STORM_REGION = 'us-east-1';
 export const SETTINGS: StormSettings = { windowSeconds: 300, threshold: 1 };
@@ -70,21 +70,27 @@ export function regionWideFailure(): ArrivingEvent[] {
       acct = EXPIRED_ACCOUNTS[e++ % EXPIRED_ACCOUNTS.length];
       groupName = `EXPIRED ${acct}`;
       body = variant(expired, { account: acct, region: STORM_REGION, time, id: `ev-${jobId}` }, {
-        state: 'EXPIRED', statusMessage: EXPIRED_MESSAGE, backupJobId: jobId,
+        state: 'EXPIRED',
+        statusMessage: EXPIRED_MESSAGE,
+        backupJobId: jobId,
         resourceArn: `arn:aws:ec2:${STORM_REGION}:${acct}:volume/vol-${String(i).padStart(8, '0')}`,
       });
     } else if (other++ % 5 < 3) {
       acct = DENIED_ACCOUNTS[other % DENIED_ACCOUNTS.length];
       groupName = `DENIED ${acct}`;
       body = variant(failed, { account: acct, region: STORM_REGION, time, id: `ev-${jobId}` }, {
-        state: 'FAILED', statusMessage: DENIED_MESSAGE, backupJobId: jobId,
+        state: 'FAILED',
+        statusMessage: DENIED_MESSAGE,
+        backupJobId: jobId,
         resourceArn: `arn:aws:rds:${STORM_REGION}:${acct}:db:orders-${i}`,
       });
     } else {
       acct = COPY_ACCOUNTS[other % COPY_ACCOUNTS.length];
       groupName = `COPY ${acct}`;
       body = variant(copy, { account: acct, region: STORM_REGION, time, id: `ev-${jobId}` }, {
-        state: 'FAILED', statusMessage: COPY_MESSAGE, copyJobId: jobId,
+        state: 'FAILED',
+        statusMessage: COPY_MESSAGE,
+        copyJobId: jobId,
         resourceArn: `arn:aws:dynamodb:${STORM_REGION}:${acct}:table/sessions-${i}`,
       });
     }
@@ -212,7 +218,12 @@ export async function runStorm(o: {
   const flushAt = async (t: number) => {
     flushes++;
     await flushDigests({
-      store: flusherStore, publish: async () => undefined, topic, settings, now: t, partition: 'aws',
+      store: flusherStore,
+      publish: async () => undefined,
+      topic,
+      settings,
+      now: t,
+      partition: 'aws',
       onPublish: (m: StormMessage, _window: number, groups: readonly GroupItem[]) => sent.push({
         subject: m.subject, text: m.text, reason: 'DIGEST', at: t, batch: -1, wallInBatchMs: 0, groups,
       }),
@@ -228,7 +239,13 @@ export async function runStorm(o: {
     const batchStart = Date.now();
     const publish: Publish = async () => undefined;
     await recordStormBatch(batches[k].map((i) => ({ messageId: o.events[i].jobId, body: o.events[i].body })), {
-      store: recorderStore, publish, topic, settings, now: () => now, partition: 'aws', memo,
+      store: recorderStore,
+      publish,
+      topic,
+      settings,
+      now: () => now,
+      partition: 'aws',
+      memo,
       onPublish: (m: StormMessage, why: PublishReason) => sent.push({
         subject: m.subject, text: m.text, reason: why, at: now, batch: k, wallInBatchMs: Date.now() - batchStart,
       }),

@@ -21,6 +21,10 @@
  * - "Using Lambda with Amazon SQS" (batch size, batching window, partial batch responses), https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
  * - "Amazon EventBridge event patterns", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  */
+import {
+  batchesOf, BATCH_WINDOW_MS, createStormLedger, digestCounts, jobIdOf, massDeletion, regionWideFailure, runStorm, SETTINGS, STORM_EVENTS,
+  STORM_GROUPS, STORM_START,
+} from './scenario';
 import { anyFailurePattern, centralTamperCallPattern, centralTamperStatePattern } from '../../../src/private/patterns';
 import { DynamoDbCall } from '../../../src/runtime/heartbeat/aws-client';
 import { flushDigests, PublishReason, recordStormBatch, StormMemo } from '../../../src/runtime/storm/run';
@@ -28,10 +32,6 @@ import { StormStore } from '../../../src/runtime/storm/store';
 import { windowOf } from '../../../src/shared/storm';
 import { matchMatrix } from '../../ruler/ruler';
 import { MotoServer } from '../heartbeat/moto-server';
-import {
-  batchesOf, BATCH_WINDOW_MS, createStormLedger, digestCounts, jobIdOf, massDeletion, regionWideFailure, runStorm, SETTINGS, STORM_EVENTS,
-  STORM_GROUPS, STORM_START,
-} from './scenario';
 
 jest.setTimeout(60_000);
 
@@ -147,8 +147,13 @@ describe('claims: one digest per window, whatever runs', () => {
     }
     const digests: number[] = [];
     const flush = (call: DynamoDbCall) => flushDigests({
-      store: new StormStore(call, table, SETTINGS.windowSeconds), publish: async () => undefined, topic: TOPIC, settings: SETTINGS,
-      now: STORM_START + 3_600_000, partition: 'aws', onPublish: (_m, _w, groups) => digests.push(groups.reduce((n, g) => n + g.digested, 0)),
+      store: new StormStore(call, table, SETTINGS.windowSeconds),
+      publish: async () => undefined,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: STORM_START + 3_600_000,
+      partition: 'aws',
+      onPublish: (_m, _w, groups) => digests.push(groups.reduce((n, g) => n + g.digested, 0)),
     });
     // The first flusher stops right after its claim until the other two have run their whole course: they scan the
     // same pending groups, and their claims must fail. (Overlap is arranged, not left to threads: moto's server does
@@ -191,7 +196,11 @@ describe('claims: one digest per window, whatever runs', () => {
     let fail = true;
     const published: number[] = [];
     const flush = (now: number) => flushDigests({
-      store, topic: TOPIC, settings: SETTINGS, now, partition: 'aws',
+      store,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now,
+      partition: 'aws',
       publish: async () => {
         if (fail) throw new Error('SNS throttled');
       },
@@ -231,13 +240,23 @@ describe('recorder rules', () => {
     await rec(events[1], STORM_START);
     const flushed: number[] = [];
     await flushDigests({
-      store, publish: async () => undefined, topic: TOPIC, settings: SETTINGS, now: w + 330_000, partition: 'aws',
+      store,
+      publish: async () => undefined,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: w + 330_000,
+      partition: 'aws',
       onPublish: (_m, _w, groups) => flushed.push(groups[0].digested),
     });
     // A recorder whose clock still said "first window" writes after the flush: the closed item refuses it.
     await rec(events[2], w + 299_000);
     await flushDigests({
-      store, publish: async () => undefined, topic: TOPIC, settings: SETTINGS, now: w + 630_000, partition: 'aws',
+      store,
+      publish: async () => undefined,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: w + 630_000,
+      partition: 'aws',
       onPublish: (_m, _w, groups) => flushed.push(groups[0].digested),
     });
     expect(flushed).toEqual([1, 1]);
@@ -271,10 +290,15 @@ describe('fail-open: when the ledger fails, alarms keep flowing directly', () =>
     };
     const published: string[] = [];
     const summary = await recordStormBatch(records, {
-      store: new StormStore(broken, 'gone', 300), publish: async (_t, _s, text) => {
+      store: new StormStore(broken, 'gone', 300),
+      publish: async (_t, _s, text) => {
         published.push(jobIdOf(text)!);
       },
-      topic: TOPIC, settings: SETTINGS, now: () => STORM_START, partition: 'aws', memo: new StormMemo(),
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: () => STORM_START,
+      partition: 'aws',
+      memo: new StormMemo(),
     });
     expect(summary).toMatchObject({ failOpen: 100, first: 0, digested: 0, failed: [] });
     expect(published).toEqual(events.map((e) => e.jobId));
@@ -292,7 +316,12 @@ describe('fail-open: when the ledger fails, alarms keep flowing directly', () =>
     });
     let digested = 0;
     await flushDigests({
-      store: new StormStore(moto.dynamo, table, 300), publish: async () => undefined, topic: TOPIC, settings: SETTINGS, now: STORM_START + 3_600_000, partition: 'aws',
+      store: new StormStore(moto.dynamo, table, 300),
+      publish: async () => undefined,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: STORM_START + 3_600_000,
+      partition: 'aws',
       onPublish: (_m, _w, groups) => {
         digested += groups.reduce((n, g) => n + g.digested, 0);
       },
@@ -308,18 +337,28 @@ describe('fail-open: when the ledger fails, alarms keep flowing directly', () =>
     const [e] = events;
     const memo = new StormMemo();
     const once = await recordStormBatch([{ messageId: e.jobId, body: e.body }], {
-      store, publish: async () => {
+      store,
+      publish: async () => {
         throw new Error('SNS unavailable');
       },
-      topic: TOPIC, settings: SETTINGS, now: () => STORM_START, partition: 'aws', memo: new StormMemo(),
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: () => STORM_START,
+      partition: 'aws',
+      memo: new StormMemo(),
     });
     expect(once.failed).toEqual([e.jobId]);
     const retried: string[] = [];
     const again = await recordStormBatch([{ messageId: e.jobId, body: e.body }], {
-      store, publish: async (_t, _s, text) => {
+      store,
+      publish: async (_t, _s, text) => {
         retried.push(jobIdOf(text)!);
       },
-      topic: TOPIC, settings: SETTINGS, now: () => STORM_START + 5_000, partition: 'aws', memo,
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: () => STORM_START + 5_000,
+      partition: 'aws',
+      memo,
     });
     expect(again).toMatchObject({ first: 1, failed: [] });
     expect(retried).toEqual([e.jobId]);
@@ -328,10 +367,15 @@ describe('fail-open: when the ledger fails, alarms keep flowing directly', () =>
   test('an event that cannot be parsed is published as received, not dropped', async () => {
     const published: string[] = [];
     const summary = await recordStormBatch([{ messageId: 'x', body: '{"source":"aws.backup","detail-type":"Backup Job State Change","account":"1"}' }], {
-      store: new StormStore(moto.dynamo, 'unused', 300), publish: async (_t, subject) => {
+      store: new StormStore(moto.dynamo, 'unused', 300),
+      publish: async (_t, subject) => {
         published.push(subject);
       },
-      topic: TOPIC, settings: SETTINGS, now: () => STORM_START, partition: 'aws', memo: new StormMemo(),
+      topic: TOPIC,
+      settings: SETTINGS,
+      now: () => STORM_START,
+      partition: 'aws',
+      memo: new StormMemo(),
     });
     expect(summary).toMatchObject({ unparsed: 1, failed: [] });
     expect(published).toEqual(['Backup alarm: Backup Job State Change 1']);
