@@ -114,10 +114,14 @@ export function monitorFunction(scope: Construct, id: string, props: {
   return { fn, role };
 }
 
-/** Feeds `queue` to `fn` in batches of 100 (20 s window, at most 2 at once), reporting failed records one by one. */
-export function consumeQueue(fn: lambda.Function, role: ManagedPolicyRole, queue: sqs.IQueue): void {
+/**
+ * Feeds `queue` to `fn` in batches of 100 (by default a 20 s window; storm control waits less, its first alarms
+ * are in a hurry), at most 2 at once, reporting failed records one by one.
+ */
+export function consumeQueue(fn: lambda.Function, role: ManagedPolicyRole, queue: sqs.IQueue,
+  maxBatchingWindow: Duration = Duration.seconds(20)): void {
   fn.addEventSource(new sources.SqsEventSource(queue, {
-    batchSize: 100, maxBatchingWindow: Duration.seconds(20), reportBatchItemFailures: true, maxConcurrency: 2,
+    batchSize: 100, maxBatchingWindow, reportBatchItemFailures: true, maxConcurrency: 2,
   }));
   fn.node.addDependency(role.policy!);
   const mapping = fn.node.children.find((c) => c instanceof lambda.EventSourceMapping) as lambda.EventSourceMapping;

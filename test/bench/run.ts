@@ -22,6 +22,9 @@
  *    read units, and the monthly cost (`protection` in the JSON, with `"resources": 100000` and `usdPerMonth`).
  *    Alone: `npx ts-node --project tsconfig.dev.json test/bench/run.ts --only protection` (about 19 minutes on 2 busy
  *    cores: moto's Scan re-sorts and deep-copies the whole table for each page, about 8 minutes a scan; seeding 2 minutes).
+ * 7. Storm control (storm.ts, issue 22): 1,000 failures in 5 minutes through the real recorder and flusher against
+ *    moto's DynamoDB, and a mass deletion of 500 tamper signals (never held back): messages sent, first message
+ *    latency, events lost (`storm` in the JSON). Alone: `... test/bench/run.ts --only storm` (under a minute).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,6 +33,7 @@ import * as path from 'path';
 import { breakdownMarkdown, costTable, countsMarkdown, summaryMarkdown } from './cost-model';
 import { heartbeatBench } from './heartbeat-checker';
 import { protectionBench } from './protection-checker';
+import { storm, StormRow } from './storm';
 import { synthCost, synthCostTable } from './synth-cost';
 import { throughput, throughputTable } from './throughput';
 import { ensureBundle } from '../runtime/support';
@@ -86,6 +90,18 @@ function protectionMarkdown(p: Awaited<ReturnType<typeof protectionBench>>): str
   ].join('\n');
 }
 
+/** The storm rows, as Markdown. */
+function stormMarkdown(s: { moto: string; rows: StormRow[] }): string {
+  return [
+    `#### Storm control (moto ${s.moto} DynamoDB; 5-minute window, threshold 1)\n`,
+    markdownTable(['scenario', 'events', 'messages sent', 'first alarms', 'digests', 'first message latency', 'events lost', 'wall time'],
+      s.rows.map((r) => [r.scenario, r.events.toLocaleString('en-US'), String(r.messagesSent), String(r.firstAlarms), String(r.digests),
+        `${(r.firstMessageLatencyMs / 1000).toFixed(1)} s`, String(r.eventsLost), `${(r.wallMs / 1000).toFixed(1)} s`])),
+    '',
+    ...s.rows.map((r) => `- ${r.scenario}: ${r.note}.`),
+  ].join('\n');
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
@@ -98,7 +114,16 @@ async function main(argv: readonly string[]): Promise<void> {
     console.log(`\nJSON: ${path.relative(process.cwd(), OUT)} (protection only; the other keys are the previous run's)`);
     return;
   }
-  if (only !== undefined) throw new Error(`--only ${only}: only 'protection' is known`);
+  if (only === 'storm') {
+    const stormRows = await storm();
+    console.log(stormMarkdown(stormRows));
+    fs.mkdirSync(path.dirname(OUT), { recursive: true });
+    const previous = fs.existsSync(OUT) ? JSON.parse(fs.readFileSync(OUT, 'utf8')) : {};
+    fs.writeFileSync(OUT, JSON.stringify({ ...previous, storm: stormRows }, null, 2));
+    console.log(`\nJSON: ${path.relative(process.cwd(), OUT)} (storm only; the other keys are the previous run's)`);
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only ${only}: only 'protection' and 'storm' are known`);
   const ranAt = new Date().toISOString();
   const out: string[] = [];
   const print = (text = '') => {
@@ -156,8 +181,15 @@ async function main(argv: readonly string[]): Promise<void> {
   print();
   print(protectionMarkdown(protection));
 
+  // Storm control: 1,000 failures in 5 minutes and a mass deletion of 500 tamper signals (issue 22).
+  const stormRows = await storm();
+  print();
+  print(stormMarkdown(stormRows));
+
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  const report = { ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost, heartbeatChecker: checker, protection };
+  const report = {
+    ranAt, machine: machine(), throughput: rows, coldInit: init, synthesis: synth, cost, heartbeatChecker: checker, protection, storm: stormRows,
+  };
   fs.writeFileSync(OUT, JSON.stringify(report, null, 2));
   console.log(`\nJSON: ${path.relative(process.cwd(), OUT)}`);
   if (argv.includes('--readme')) {
