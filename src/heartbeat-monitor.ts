@@ -100,6 +100,12 @@ export interface HeartbeatMonitorProps extends HeartbeatMonitorOptions {
    * @default - reports and the monitor's alarms go to `alarmTopic` only
    */
   readonly pipelineAlarmTopic?: sns.ITopic;
+
+  /**
+   * The chat topic (Amazon Q Developer in chat applications): reports are sent there too, as custom notifications.
+   * @default - no chat
+   */
+  readonly chatTopic?: sns.ITopic;
 }
 
 /** Lambda limits a function's environment to 4 KB; this leaves room for the other variables. */
@@ -223,6 +229,7 @@ export class HeartbeatMonitor extends Construct {
         [HEARTBEAT_ENV.TABLE_NAME]: this.table.tableName,
         ...(props.alarmTopic ? { [HEARTBEAT_ENV.ALARM_TOPIC_ARN]: props.alarmTopic.topicArn } : {}),
         ...(props.pipelineAlarmTopic ? { [HEARTBEAT_ENV.PIPELINE_TOPIC_ARN]: props.pipelineAlarmTopic.topicArn } : {}),
+        ...(props.chatTopic ? { [HEARTBEAT_ENV.CHAT_TOPIC_ARN]: props.chatTopic.topicArn } : {}),
         [HEARTBEAT_ENV.MISSED_INTERVALS]: String(missedIntervals),
         [HEARTBEAT_ENV.EXPECTED_INTERVAL_SECONDS]: String(expectedSeconds),
         ...(expected ? { [HEARTBEAT_ENV.EXPECTED_SOURCES]: JSON.stringify(expected) } : {}),
@@ -237,9 +244,9 @@ export class HeartbeatMonitor extends Construct {
       actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem', ...(expected ? ['dynamodb:PutItem'] : [])],
       resources: [this.table.tableArn],
     }));
-    for (const topic of [props.alarmTopic, props.pipelineAlarmTopic]) topic?.grantPublish(checker.fn);
+    for (const topic of [props.alarmTopic, props.pipelineAlarmTopic, props.chatTopic]) topic?.grantPublish(checker.fn);
     if (props.securityHubFindings) grantImportFindings(checker.fn);
-    explainTopicKeyGrant(checker.role, [props.alarmTopic, props.pipelineAlarmTopic]);
+    explainTopicKeyGrant(checker.role, [props.alarmTopic, props.pipelineAlarmTopic, props.chatTopic]);
     this.checkerFunction = checker.fn;
     // EventBridge Scheduler runs the checker (as BackupHeartbeat sends heartbeats).
     const role = scheduleRole(this, 'CheckScheduleRole', checker.fn, 'Lets EventBridge Scheduler run the heartbeat checker (cdk-backup-alarms)');

@@ -134,6 +134,12 @@ export interface ProtectionMonitorProps extends ProtectionMonitorOptions {
    * @default - the daily report does not speak of heartbeats
    */
   readonly heartbeatTable?: dynamodb.ITable;
+
+  /**
+   * The chat topic (Amazon Q Developer in chat applications): overdue and daily reports are sent there too, as custom notifications.
+   * @default - no chat
+   */
+  readonly chatTopic?: sns.ITopic;
 }
 
 /** Lambda limits a function's environment to 4 KB; this leaves room for the other variables. */
@@ -252,6 +258,7 @@ export class ProtectionMonitor extends Construct {
       environment: {
         [PROTECTION_ENV.TABLE_NAME]: this.table.tableName,
         [PROTECTION_ENV.ALARM_TOPIC_ARN]: props.alarmTopic.topicArn,
+        ...(props.chatTopic ? { [PROTECTION_ENV.CHAT_TOPIC_ARN]: props.chatTopic.topicArn } : {}),
         [PROTECTION_ENV.RETIRE_AFTER_SECONDS]: String(retireSeconds),
         [PROTECTION_ENV.REPORT_TIME_ZONE]: timeZone,
         ...(objectives.length > 0 ? { [PROTECTION_ENV.OBJECTIVES]: JSON.stringify(objectives) } : {}),
@@ -265,9 +272,9 @@ export class ProtectionMonitor extends Construct {
     // scan the heartbeat ledger for the daily report.
     checker.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     if (props.heartbeatTable) checker.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.heartbeatTable.tableArn] }));
-    props.alarmTopic.grantPublish(checker.fn);
+    for (const topic of [props.alarmTopic, props.chatTopic]) topic?.grantPublish(checker.fn);
     if (props.securityHubFindings) grantImportFindings(checker.fn);
-    explainTopicKeyGrant(checker.role, [props.alarmTopic]);
+    explainTopicKeyGrant(checker.role, [props.alarmTopic, props.chatTopic]);
     this.checkerFunction = checker.fn;
 
     const role = scheduleRole(this, 'ScheduleRole', checker.fn, 'Lets EventBridge Scheduler run the protection checker (cdk-backup-alarms)');

@@ -35,7 +35,8 @@ export const handler = async (_event: unknown, context: Context): Promise<void> 
     const summary = await runCheck({
       store,
       publish,
-      topics: { alarm: config.alarmTopicArn, pipeline: config.pipelineTopicArn },
+      topics: { alarm: config.alarmTopicArn, pipeline: config.pipelineTopicArn, chat: config.chatTopicArn },
+      partition: (context.invokedFunctionArn ?? '').split(':')[1] || 'aws',
       settings: config.settings,
       expected: config.expected,
       now: Date.now(),

@@ -43,6 +43,7 @@ export const handler = async (event: { task?: string } | undefined, context: Con
       store,
       publish,
       topic: config.alarmTopicArn,
+      chatTopic: config.chatTopicArn,
       settings: config.settings,
       now,
       partition: partition || 'aws',
@@ -60,7 +61,7 @@ export const handler = async (event: { task?: string } | undefined, context: Con
     logger.info('check done', { ...counts });
     if (event?.task === ProtectionTask.DAILY_REPORT) {
       const daily = await runDailyReport({
-        check, publish, topic: config.alarmTopicArn, now, timeZone: config.timeZone, partition: partition || 'aws', tableName: config.tableName, heartbeats,
+        check, publish, topic: config.alarmTopicArn, chatTopic: config.chatTopicArn, now, timeZone: config.timeZone, partition: partition || 'aws', tableName: config.tableName, heartbeats,
       });
       logger.info('daily report sent', { ...daily });
     }

@@ -141,6 +141,8 @@ export enum ReportDestination {
   PIPELINE = 'pipeline',
   /** Security Hub: one finding per silence, archived when the source returns (optional). */
   SECURITY_HUB = 'securityhub',
+  /** The chat topic (Amazon Q Developer custom notifications, issue 22; optional). */
+  CHAT = 'chat',
 }
 
 /** The ledger key of a source. */
@@ -156,6 +158,8 @@ export const HEARTBEAT_ENV = {
   ALARM_TOPIC_ARN: 'HEARTBEAT_ALARM_TOPIC_ARN',
   /** The pipeline topic's ARN (reports; optional). */
   PIPELINE_TOPIC_ARN: 'HEARTBEAT_PIPELINE_TOPIC_ARN',
+  /** The chat topic's ARN (reports as Amazon Q Developer custom notifications; optional). */
+  CHAT_TOPIC_ARN: 'HEARTBEAT_CHAT_TOPIC_ARN',
   /** Intervals a source may miss before it is silent (a positive integer). */
   MISSED_INTERVALS: 'HEARTBEAT_MISSED_INTERVALS',
   /** The interval assumed for a declared source that never reported (seconds). */

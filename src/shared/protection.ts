@@ -48,6 +48,8 @@ export enum OverdueDestination {
   ALARM = 'alarm',
   /** Security Hub: one finding per overdue episode, archived on the next success or on retirement (optional). */
   SECURITY_HUB = 'securityhub',
+  /** The chat topic (Amazon Q Developer custom notifications, issue 22; optional). */
+  CHAT = 'chat',
 }
 
 /** Prefixes of the ledger's partition keys: one table holds protections and activity. */
@@ -168,6 +170,8 @@ export const PROTECTION_ENV = {
   TABLE_NAME: 'PROTECTION_TABLE_NAME',
   /** The alarm topic's ARN (overdue reports and the daily report). */
   ALARM_TOPIC_ARN: 'PROTECTION_ALARM_TOPIC_ARN',
+  /** The chat topic's ARN (overdue and daily reports as Amazon Q Developer custom notifications; optional). */
+  CHAT_TOPIC_ARN: 'PROTECTION_CHAT_TOPIC_ARN',
   /** JSON `RecoveryPointObjectiveRule[]`. */
   OBJECTIVES: 'PROTECTION_OBJECTIVES',
   /** Seconds an overdue protection may go without a success before it is retired. */

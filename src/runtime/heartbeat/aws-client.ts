@@ -28,7 +28,7 @@ export function isConditionFailed(err: unknown): boolean {
 /** One DynamoDB operation (`UpdateItem`, `Scan`, ...) with its input (DynamoDB JSON attribute values); resolves to its output. */
 export type DynamoDbCall = (operation: string, input: Record<string, unknown>) => Promise<Record<string, any>>;
 
-/** SNS Publish of a text message with a subject. */
+/** SNS Publish of a text message with a subject (none when it is empty: chat notifications have none). */
 export type Publish = (topicArn: string, subject: string, message: string) => Promise<void>;
 
 /** Security Hub BatchImportFindings (at most 100 findings): resolves to the ids that failed. */
@@ -115,7 +115,7 @@ export function sns(env: ClientEnv = {}): Publish {
     return client;
   };
   return async (topicArn, subject, message) => {
-    await clientFor(topicArn.split(':')[3]).send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }), bounded(env));
+    await clientFor(topicArn.split(':')[3]).send(new PublishCommand({ TopicArn: topicArn, ...(subject === '' ? {} : { Subject: subject }), Message: message }), bounded(env));
   };
 }
 

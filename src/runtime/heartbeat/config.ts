@@ -11,6 +11,7 @@ export interface CheckerConfig {
   readonly tableName: string;
   readonly alarmTopicArn?: string;
   readonly pipelineTopicArn?: string;
+  readonly chatTopicArn?: string;
   readonly settings: CheckerSettings;
   readonly expected?: ExpectedSources;
   /** Import a Security Hub finding per silence. */
@@ -51,6 +52,7 @@ export function loadCheckerConfig(env: Record<string, string | undefined>): Chec
     tableName: required(env, HEARTBEAT_ENV.TABLE_NAME),
     alarmTopicArn: env[HEARTBEAT_ENV.ALARM_TOPIC_ARN] || undefined,
     pipelineTopicArn: env[HEARTBEAT_ENV.PIPELINE_TOPIC_ARN] || undefined,
+    chatTopicArn: env[HEARTBEAT_ENV.CHAT_TOPIC_ARN] || undefined,
     settings: {
       missedIntervals: positiveInteger(env, HEARTBEAT_ENV.MISSED_INTERVALS, HEARTBEAT_TIMING.DEFAULT_MISSED_INTERVALS),
       expectedIntervalSeconds: positiveInteger(env, HEARTBEAT_ENV.EXPECTED_INTERVAL_SECONDS, HEARTBEAT_TIMING.DEFAULT_INTERVAL_SECONDS),

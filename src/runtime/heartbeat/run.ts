@@ -10,6 +10,7 @@ import { FindingHome, heartbeatFinding } from './finding';
 import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } from './ledger';
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
+import { heartbeatChatReport } from '../chat-reports';
 import { claimChanges, importOwedFindings } from '../episodes';
 
 
@@ -70,6 +71,8 @@ export async function writeBatch(records: Array<{ messageId: string; body: strin
 export interface CheckTopics {
   readonly alarm?: string;
   readonly pipeline?: string;
+  /** Amazon Q Developer custom notifications (issue 22). */
+  readonly chat?: string;
 }
 
 /** What a checker run saw and did. */
@@ -102,6 +105,8 @@ export interface CheckOptions {
   readonly importFindings?: ImportFindings;
   /** The checker's own account and Region (findings are imported there). */
   readonly home?: FindingHome;
+  /** The partition (console links in chat). @default 'aws' */
+  readonly partition?: string;
 }
 
 
@@ -166,6 +171,18 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
       }
       reportsSent++;
       for (const { pk, ver } of report.items) await o.store.markNotified(pk, destination, ver);
+    }
+  }
+  const chat = o.topics.chat === undefined || o.topics.chat === '' || late() ? undefined
+    : heartbeatChatReport(current, ReportDestination.CHAT, o.now, o.settings, o.partition);
+  if (chat !== undefined) {
+    try {
+      await o.publish(o.topics.chat!, '', JSON.stringify(chat.notification));
+      reportsSent++;
+      for (const { pk, ver } of chat.items) await o.store.markNotified(pk, ReportDestination.CHAT, ver);
+    } catch (err) {
+      publishFailures++;
+      o.onPublishError?.(ReportDestination.CHAT, err);
     }
   }
   if (o.importFindings !== undefined && o.home !== undefined) {

@@ -9,6 +9,7 @@ import { PROTECTION_ENV, PROTECTION_TIMING, ProtectionKind, RecoveryPointObjecti
 export interface ProtectionCheckerConfig {
   readonly tableName: string;
   readonly alarmTopicArn: string;
+  readonly chatTopicArn?: string;
   readonly settings: OverdueSettings;
   readonly securityHubFindings: boolean;
   /** The heartbeat ledger, read by the daily report. */
@@ -68,6 +69,7 @@ export function loadProtectionConfig(env: Record<string, string | undefined>): P
   return {
     tableName: required(env, PROTECTION_ENV.TABLE_NAME),
     alarmTopicArn: required(env, PROTECTION_ENV.ALARM_TOPIC_ARN),
+    chatTopicArn: env[PROTECTION_ENV.CHAT_TOPIC_ARN] || undefined,
     settings: { objectives: parseObjectives(env[PROTECTION_ENV.OBJECTIVES]), retireAfterSeconds, graceSeconds: PROTECTION_TIMING.GRACE_SECONDS },
     securityHubFindings: env[PROTECTION_ENV.SECURITY_HUB_FINDINGS] === 'true',
     heartbeatTableName: env[PROTECTION_ENV.HEARTBEAT_TABLE_NAME] || undefined,

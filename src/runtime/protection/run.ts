@@ -13,6 +13,7 @@ import { overdueReports } from './report';
 import { counterAttribute, ProtectionStore } from './store';
 import { LedgerState } from '../../shared/heartbeat';
 import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
+import { dailyChatReport, overdueChatReport } from '../chat-reports';
 import { claimChanges, importOwedFindings } from '../episodes';
 import { MalformedEventError } from '../event';
 import { ImportFindings, Publish } from '../heartbeat/aws-client';
@@ -108,6 +109,8 @@ export interface OverdueCheckOptions {
   readonly publish: Publish;
   /** The alarm topic's ARN. */
   readonly topic: string;
+  /** The chat topic's ARN (Amazon Q Developer custom notifications, issue 22). */
+  readonly chatTopic?: string;
   readonly settings: OverdueSettings;
   readonly now: number;
   /** The partition of the checker (console links). */
@@ -186,6 +189,18 @@ export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCh
     reportsSent++;
     for (const { pk, ver } of report.items) await o.store.markNotified(pk, OverdueDestination.ALARM, ver);
   }
+  const chat = o.chatTopic === undefined || o.chatTopic === '' || late() ? undefined
+    : overdueChatReport(current, OverdueDestination.CHAT, o.now, o.partition);
+  if (chat !== undefined) {
+    try {
+      await o.publish(o.chatTopic!, '', JSON.stringify(chat.notification));
+      reportsSent++;
+      for (const { pk, ver } of chat.items) await o.store.markNotified(pk, OverdueDestination.CHAT, ver);
+    } catch (err) {
+      publishFailures++;
+      o.onPublishError?.(OverdueDestination.CHAT, err);
+    }
+  }
   if (o.importFindings !== undefined && o.home !== undefined) {
     const pairs = current.filter((i) => owes(i, OverdueDestination.SECURITY_HUB))
       .map((item) => ({ item, finding: overdueFinding(item, o.home!) }))
@@ -217,6 +232,8 @@ export interface DailyReportOptions {
   readonly check: OverdueCheckSummary;
   readonly publish: Publish;
   readonly topic: string;
+  /** The chat topic's ARN: the report as an Amazon Q Developer custom notification too. */
+  readonly chatTopic?: string;
   readonly now: number;
   readonly timeZone: string;
   readonly partition: string;
@@ -265,5 +282,6 @@ export async function runDailyReport(o: DailyReportOptions): Promise<DailyReport
   });
   const { subject, message } = renderDailyEmail(summary);
   await o.publish(o.topic, subject, message);
+  if (o.chatTopic !== undefined && o.chatTopic !== '') await o.publish(o.chatTopic, '', JSON.stringify(dailyChatReport(summary)));
   return { subject, bytes: Buffer.byteLength(message), sources: sources?.length, heartbeatReadUnits };
 }
