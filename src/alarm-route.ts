@@ -11,7 +11,7 @@ import { ALARM_FAMILIES, AlarmFamily } from './private/alarm-families';
 import { createEncryptedTopic } from './private/alarm-topic';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainNoAlarmAction } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { emailConsoleHost, plainTextInput } from './private/messages';
+import { chatInput, chatTemplate, emailConsoleHost, emailTemplate, plainTextInput } from './private/messages';
 import { RawPattern } from './private/patterns';
 import { MAX_PATTERN_LENGTH, routePattern } from './private/route-patterns';
 import { checkEach, checkRetryPolicy, ownerOf } from './private/validate';
@@ -64,6 +64,13 @@ export interface AlarmRouteOptions {
    * this account's rules on the bus and CloudWatch alarms
    */
   readonly topic?: sns.ITopic;
+
+  /**
+   * A chat topic (Amazon Q Developer in chat applications) that receives the route's alarms as custom notifications
+   * too, from the same rules (same retry policy and dead-letter queue). Its policy and key must admit EventBridge.
+   * @default - no chat
+   */
+  readonly chatTopic?: sns.ITopic;
 }
 
 /**
@@ -121,6 +128,8 @@ export class AlarmRoute extends Construct {
   public readonly rules: events.Rule[];
   /** The topic the route's alarms are sent to. */
   public readonly topic: sns.ITopic;
+  /** The chat topic the route also sends to (when `chatTopic` is given). */
+  public readonly chatTopic?: sns.ITopic;
   /** The key of the created topic (undefined when you brought the topic). */
   public readonly encryptionKey?: kms.IKey;
   /** The route's own dead-letter queue: alarms its topic did not accept, and emails SNS could not deliver. */
@@ -141,6 +150,7 @@ export class AlarmRoute extends Construct {
     const busRules = `arn:${Aws.PARTITION}:events:${stack.region}:${stack.account}:rule/${props.eventBus.eventBusName}/*`;
 
     const families = selectFamilies(this, owner, props);
+    this.chatTopic = props.chatTopic;
 
     if (props.topic) {
       this.topic = props.topic;
@@ -199,9 +209,12 @@ export class AlarmRoute extends Construct {
       eventPattern: pattern as events.EventPattern,
     });
     const topic = this.topic;
-    const message = family.message(consoleHost);
+    const alarm = family.alarm(consoleHost);
+    const message = emailTemplate(alarm);
     // Not targets.SnsTopic: it would grant events.amazonaws.com Publish without any condition.
     rule.addTarget({ bind: () => ({ arn: topic.topicArn, input: plainTextInput(message), targetResource: topic, ...delivery }) });
+    const chat = this.chatTopic;
+    if (chat) rule.addTarget({ bind: () => ({ arn: chat.topicArn, input: chatInput(chatTemplate(alarm)), targetResource: chat, ...delivery }) });
     return rule;
   }
 

@@ -11,20 +11,21 @@ import { Construct } from 'constructs';
 import { AlarmRoute, AlarmRouteOptions } from './alarm-route';
 import { BackupFailureRule } from './backup-failure-rule';
 import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
+import { AlarmFamily, AlarmFamilyId, ALARM_FAMILIES } from './private/alarm-families';
 import { createEncryptedTopic } from './private/alarm-topic';
 import { registerCentralBus } from './private/bus-admission';
 import { anyOccurrenceAlarm, createDeadLetterQueue, deadLetterAlarm, explainQueueEncryption } from './private/dead-letter';
 import { allowRulesToSend, deliveryConfig } from './private/delivery';
-import { emailConsoleHost, jobFailureMessage, tamperCallMessage, tamperStateMessage, otherEventMessage, plainTextInput, policyChangeMessage, TextTemplate } from './private/messages';
+import { chatInput, chatTemplate, emailConsoleHost, emailTemplate, plainTextInput } from './private/messages';
 import { explainNag } from './private/nag';
 import {
-  anyAlarmPattern, centralPolicyPattern, centralTamperCallPattern, centralTamperStatePattern, jobFailurePattern, otherEventsPattern, RawPattern,
-  untrustedEventsPattern,
+  anyAlarmPattern, untrustedEventsPattern,
 } from './private/patterns';
 import { checkEach, checkOrganizationId, checkRetryPolicy } from './private/validate';
 import { ProtectionMonitor, ProtectionMonitorOptions } from './protection-monitor';
 import { BackupEvents, BackupJobKind } from './shared/backup-events';
 import { ACCOUNT_ID, EVENT_BUS_ARN, ROLE_NAME, ROLE_NAME_EXPECTED } from './shared/names';
+import { StormControl, StormControlOptions } from './storm-control';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** EventBridge refuses bus policies over 10 KB; keep a margin for the statements CloudFormation adds. */
@@ -113,6 +114,29 @@ export interface CentralAlarmBusProps {
    * @default - 2 missed intervals, a check every 15 minutes, no expectations
    */
   readonly heartbeatOptions?: HeartbeatMonitorOptions;
+
+  /**
+   * Send every alarm and report to chat too: a topic for Amazon Q Developer in chat applications (Slack, Microsoft
+   * Teams), encrypted like the alarm topic, that receives custom notifications (JSON, unreadable as email). Subscribe
+   * your channel configuration to `chatTopic` (README, "Chat").
+   * @default false
+   */
+  readonly chat?: boolean;
+
+  /**
+   * Your own chat topic instead of a created one (its policy and key must admit EventBridge and this account's
+   * functions; a topic of this stack gets the statements).
+   * @default - created when `chat` is true
+   */
+  readonly chatTopic?: sns.ITopic;
+
+  /**
+   * Storm control for job failures: the first failure of a group (account, Region, job kind, status message) is
+   * emailed at once, the rest of its window in one digest (a `StormControl`). Tampering, policy changes and other
+   * events are never held back.
+   * @default - every job failure is emailed on its own
+   */
+  readonly stormControl?: StormControlOptions;
 
   /**
    * Watch every protected resource for the backup that never ran, and send a daily report (a `ProtectionMonitor`
@@ -235,6 +259,10 @@ export class CentralAlarmBus extends Construct {
   public readonly heartbeats?: HeartbeatMonitor;
   /** The protection ledger, overdue check and daily report (unless `protectionMonitor` is `false`). */
   public readonly protections?: ProtectionMonitor;
+  /** The chat topic (when `chat` is true or `chatTopic` is given). */
+  public readonly chatTopic?: sns.ITopic;
+  /** Storm control of job failures (when `stormControl` is given). */
+  public readonly storms?: StormControl;
 
   private readonly retryAttempts: number;
   private readonly maxEventAge: Duration;
@@ -308,18 +336,34 @@ export class CentralAlarmBus extends Construct {
       'The backup alarm topic could not deliver notifications (cdk-backup-alarms)');
     this.topicDeliveryAlarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
 
+    if (props.chatTopic !== undefined || props.chat) {
+      this.chatTopic = props.chatTopic ?? createEncryptedTopic(this, 'ChatKey', 'ChatTopic', {
+        displayName: 'Backup alarms (chat)',
+        keyDescription: 'Encrypts the backup alarm chat topic (cdk-backup-alarms)',
+        ruleArnPattern: busRules,
+        removalPolicy,
+      }).topic;
+    }
+    // With storm control, job failures reach email and chat through it: their rules keep matching (their metrics
+    // count the failures) but send nothing themselves.
     const consoleHost = emailConsoleHost(this);
-    this.jobFailureRules = BackupEvents.ALL_JOB_KINDS.map((kind) => this.notificationRule(
-      `${pascal(kind)}JobFailures`, `AWS Backup ${kind.toLowerCase()} jobs that failed, from any account and Region`,
-      jobFailurePattern(kind), jobFailureMessage(kind, consoleHost)));
-    this.policyChangeRule = this.notificationRule('PolicyChanges', 'Changes to organization backup policies',
-      centralPolicyPattern(), policyChangeMessage(consoleHost));
-    this.tamperCallRule = this.notificationRule('TamperCalls', 'AWS Backup API calls that delete, unlock or silence backups',
-      centralTamperCallPattern(), tamperCallMessage(consoleHost));
-    this.tamperStateRule = this.notificationRule('TamperStateChanges', 'AWS Backup vaults or plans deleted, Region opt-in changed',
-      centralTamperStatePattern(), tamperStateMessage(consoleHost));
-    this.otherEventsRule = this.notificationRule('OtherEvents', 'Other forwarded events of AWS Backup and other AWS services',
-      otherEventsPattern(), otherEventMessage());
+    const direct = (f: AlarmFamily) => !(props.stormControl && f.jobKind !== undefined);
+    const rules = new Map(ALARM_FAMILIES.map((f) => [f.id, this.notificationRule(f, consoleHost, direct(f))]));
+    this.jobFailureRules = BackupEvents.ALL_JOB_KINDS.map((kind) => rules.get(ALARM_FAMILIES.find((f) => f.jobKind === kind)!.id)!);
+    this.policyChangeRule = rules.get(AlarmFamilyId.POLICY_CHANGES)!;
+    this.tamperCallRule = rules.get(AlarmFamilyId.TAMPER_CALLS)!;
+    this.tamperStateRule = rules.get(AlarmFamilyId.TAMPER_STATE_CHANGES)!;
+    this.otherEventsRule = rules.get(AlarmFamilyId.OTHER_EVENTS)!;
+    if (props.stormControl) {
+      this.storms = new StormControl(this, 'Storms', {
+        removalPolicy,
+        ...props.stormControl,
+        eventBus: this.eventBus,
+        alarmTopic: this.topic,
+        pipelineAlarmTopic: this.pipelineAlarmTopic,
+        chatTopic: this.chatTopic,
+      });
+    }
     [this.untrustedEventsRule, this.untrustedEventsQueue, this.untrustedEventsAlarm] = this.countUntrustedEvents(removalPolicy);
 
     if (props.forwardLocalBackupEvents ?? true) {
@@ -334,7 +378,12 @@ export class CentralAlarmBus extends Construct {
 
     if (props.heartbeatMonitor ?? true) {
       this.heartbeats = new HeartbeatMonitor(this, 'Heartbeats', {
-        removalPolicy, ...props.heartbeatOptions, eventBus: this.eventBus, alarmTopic: this.topic, pipelineAlarmTopic: this.pipelineAlarmTopic,
+        removalPolicy,
+        ...props.heartbeatOptions,
+        eventBus: this.eventBus,
+        alarmTopic: this.topic,
+        pipelineAlarmTopic: this.pipelineAlarmTopic,
+        chatTopic: this.chatTopic,
       });
     }
 
@@ -346,6 +395,7 @@ export class CentralAlarmBus extends Construct {
         alarmTopic: this.topic,
         pipelineAlarmTopic: this.pipelineAlarmTopic,
         heartbeatTable: this.heartbeats?.table,
+        chatTopic: this.chatTopic,
       });
     }
 
@@ -480,18 +530,23 @@ export class CentralAlarmBus extends Construct {
     return [...this.jobFailureRules, this.policyChangeRule, this.tamperCallRule, this.tamperStateRule, this.otherEventsRule];
   }
 
-  private notificationRule(id: string, description: string, pattern: RawPattern, message: TextTemplate): events.Rule {
-    const rule = new events.Rule(this, id, {
+  /** One family's rule: to the alarm topic (unless `direct` is false) and the chat topic, with the family's texts. */
+  private notificationRule(family: AlarmFamily, consoleHost: string, direct: boolean): events.Rule {
+    const rule = new events.Rule(this, family.id, {
       eventBus: this.eventBus,
-      description: `${description} (cdk-backup-alarms)`,
-      eventPattern: pattern as events.EventPattern,
+      description: `${family.description} (cdk-backup-alarms)`,
+      eventPattern: family.pattern() as events.EventPattern,
     });
-    const topicArn = this.topic.topicArn;
+    if (!direct) return rule;
+    const alarm = family.alarm(consoleHost);
     // Not targets.SnsTopic: it would grant events.amazonaws.com Publish without any condition.
-    rule.addTarget(this.withDelivery({
-      bind: () => ({ arn: topicArn, input: plainTextInput(message), targetResource: this.topic }),
-    }));
-    this.watchFailedInvocations(rule, `${id}FailedInvocations`);
+    const topic = this.topic;
+    const email = plainTextInput(emailTemplate(alarm));
+    rule.addTarget(this.withDelivery({ bind: () => ({ arn: topic.topicArn, input: email, targetResource: topic }) }));
+    const chat = this.chatTopic;
+    const chatMessage = chatInput(chatTemplate(alarm));
+    if (chat) rule.addTarget(this.withDelivery({ bind: () => ({ arn: chat.topicArn, input: chatMessage, targetResource: chat }) }));
+    this.watchFailedInvocations(rule, `${family.id}FailedInvocations`);
     return rule;
   }
 
@@ -658,6 +713,3 @@ function sumOf(metrics: cloudwatch.Metric[], label: string, props?: cloudwatch.M
   });
 }
 
-function pascal(kind: string): string {
-  return kind.charAt(0) + kind.slice(1).toLowerCase();
-}

@@ -14,3 +14,4 @@ export * from './backup-heartbeat';
 export * from './heartbeat-monitor';
 export * from './protection-monitor';
 export * from './alarm-route';
+export * from './storm-control';

@@ -64,6 +64,13 @@ export interface StormControlProps extends StormControlOptions {
    * @default - the alarm topic
    */
   readonly pipelineAlarmTopic?: sns.ITopic;
+
+  /**
+   * The chat topic (Amazon Q Developer in chat applications): every first alarm and digest is sent there too, as a
+   * custom notification (best effort: a failed chat copy never holds back the email).
+   * @default - no chat
+   */
+  readonly chatTopic?: sns.ITopic;
 }
 
 /**
@@ -157,6 +164,7 @@ export class StormControl extends Construct {
     const environment = {
       [STORM_ENV.TABLE_NAME]: this.table.tableName,
       [STORM_ENV.ALARM_TOPIC_ARN]: props.alarmTopic.topicArn,
+      ...(props.chatTopic ? { [STORM_ENV.CHAT_TOPIC_ARN]: props.chatTopic.topicArn } : {}),
       [STORM_ENV.WINDOW_SECONDS]: String(windowSeconds),
       [STORM_ENV.THRESHOLD]: String(threshold),
       POWERTOOLS_METRICS_NAMESPACE: STORM_TELEMETRY.METRICS_NAMESPACE,
@@ -170,8 +178,8 @@ export class StormControl extends Construct {
     });
     // Exactly what the recorder does: one conditional update per event, one read per group and window.
     recorder.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.table.tableArn] }));
-    props.alarmTopic.grantPublish(recorder.fn);
-    explainTopicKeyGrant(recorder.role, [props.alarmTopic]);
+    for (const topic of [props.alarmTopic, props.chatTopic]) topic?.grantPublish(recorder.fn);
+    explainTopicKeyGrant(recorder.role, [props.alarmTopic, props.chatTopic]);
     // A short batching window: the first alarm of an incident waits for it.
     consumeQueue(recorder.fn, recorder.role, this.queue, Duration.seconds(2));
     this.recorderFunction = recorder.fn;
@@ -185,8 +193,8 @@ export class StormControl extends Construct {
     });
     flusher.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${this.table.tableArn}/index/${STORM_PENDING_INDEX}`] }));
     flusher.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [this.table.tableArn] }));
-    props.alarmTopic.grantPublish(flusher.fn);
-    explainTopicKeyGrant(flusher.role, [props.alarmTopic]);
+    for (const topic of [props.alarmTopic, props.chatTopic]) topic?.grantPublish(flusher.fn);
+    explainTopicKeyGrant(flusher.role, [props.alarmTopic, props.chatTopic]);
     this.flusherFunction = flusher.fn;
 
     const role = scheduleRole(this, 'ScheduleRole', flusher.fn, 'Lets EventBridge Scheduler run the storm digest flusher (cdk-backup-alarms)');

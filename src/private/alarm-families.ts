@@ -4,7 +4,9 @@
  * `CentralAlarmBus` and every `AlarmRoute` build their rules from the same family, so that a route's copy
  * of an alarm reads exactly like the central list's.
  */
-import { TextTemplate, jobFailureMessage, otherEventMessage, policyChangeMessage, tamperCallMessage, tamperStateMessage } from './messages';
+import {
+  AlarmDescription, emailTemplate, jobFailureAlarm, otherEventAlarm, policyChangeAlarm, tamperCallAlarm, tamperStateAlarm, TextTemplate,
+} from './messages';
 import {
   RawPattern, centralPolicyPattern, centralTamperCallPattern, centralTamperStatePattern, jobFailurePattern, otherEventsPattern,
 } from './patterns';
@@ -35,8 +37,13 @@ export interface AlarmFamily {
   readonly description: string;
   /** What the central rule matches. */
   readonly pattern: () => RawPattern;
-  /** The email text, for the partition's console host (`emailConsoleHost`). */
-  readonly message: (consoleHost: string) => TextTemplate;
+  /** The alarm's one description (email and chat), for the partition's console host (`emailConsoleHost`). */
+  readonly alarm: (consoleHost: string) => AlarmDescription;
+}
+
+/** The email text of a family (its description rendered for email). */
+export function emailOf(family: AlarmFamily, consoleHost: string): TextTemplate {
+  return emailTemplate(family.alarm(consoleHost));
 }
 
 /** Every family, in the order of the central bus's rules. */
@@ -47,34 +54,34 @@ export const ALARM_FAMILIES: readonly AlarmFamily[] = [
     jobKind,
     description: `AWS Backup ${jobKind.toLowerCase()} jobs that failed, from any account and Region`,
     pattern: () => jobFailurePattern(jobKind),
-    message: (consoleHost) => jobFailureMessage(jobKind, consoleHost),
+    alarm: (consoleHost) => jobFailureAlarm(jobKind, consoleHost),
   })),
   {
     id: AlarmFamilyId.POLICY_CHANGES,
     kind: AlarmKind.POLICY_CHANGE,
     description: 'Changes to organization backup policies',
     pattern: centralPolicyPattern,
-    message: policyChangeMessage,
+    alarm: policyChangeAlarm,
   },
   {
     id: AlarmFamilyId.TAMPER_CALLS,
     kind: AlarmKind.TAMPERING,
     description: 'AWS Backup API calls that delete, unlock or silence backups',
     pattern: centralTamperCallPattern,
-    message: tamperCallMessage,
+    alarm: tamperCallAlarm,
   },
   {
     id: AlarmFamilyId.TAMPER_STATE_CHANGES,
     kind: AlarmKind.TAMPERING,
     description: 'AWS Backup vaults or plans deleted, Region opt-in changed',
     pattern: centralTamperStatePattern,
-    message: tamperStateMessage,
+    alarm: tamperStateAlarm,
   },
   {
     id: AlarmFamilyId.OTHER_EVENTS,
     kind: AlarmKind.OTHER,
     description: 'Other forwarded events of AWS Backup and other AWS services',
     pattern: otherEventsPattern,
-    message: () => otherEventMessage(),
+    alarm: () => otherEventAlarm(),
   },
 ];

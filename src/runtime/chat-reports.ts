@@ -6,6 +6,7 @@
  *
  * The reports carry no `threadId`: each is news of its own, and a thread would hide it from the channel.
  */
+import { Publish } from './heartbeat/aws-client';
 import { humanDuration, LedgerItem, owes as heartbeatOwes, reportKindOf as heartbeatKindOf, CheckerSettings } from './heartbeat/checker';
 import { DailySummary, localTime, protectedResourceUrl, renderDailyEmail } from './protection/daily-report';
 import { lastSuccessOf, ProtectionItem } from './protection/item';
@@ -208,4 +209,30 @@ export function dailyChatReport(s: DailySummary): CustomNotification {
     summary: email.subject,
     eventType: 'BackupDailyReport',
   });
+}
+
+/**
+ * A plain-text message (an email's subject and body) as a custom notification: the subject is the title, the
+ * body the description (cut to the limits). For messages written once for email, such as storm control's first
+ * alarms and digests.
+ */
+export function textAsChat(subject: string, text: string): CustomNotification {
+  return customNotification({ title: subject, description: text, keywords: ['cdk-backup-alarms'] });
+}
+
+/**
+ * `publish`, and for each message to `topicArn`, the same message as a custom notification to `chatTopicArn`.
+ * The chat copy is best effort: its failure is reported to `onChatError` and never fails the email (a retry would
+ * send the email twice).
+ */
+export function withChatCopy(publish: Publish, chatTopicArn: string | undefined, onChatError: (err: unknown) => void = () => undefined): Publish {
+  if (chatTopicArn === undefined || chatTopicArn === '') return publish;
+  return async (topicArn, subject, message) => {
+    await publish(topicArn, subject, message);
+    try {
+      await publish(chatTopicArn, '', JSON.stringify(textAsChat(subject, message)));
+    } catch (err) {
+      onChatError(err);
+    }
+  };
 }

@@ -11,6 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { withChatCopy } from './chat-reports';
 import { dynamoDb, sns } from './heartbeat/aws-client';
 import { loadStormConfig } from './storm/config';
 import { flushDigests } from './storm/run';
@@ -19,8 +20,9 @@ import { STORM_TELEMETRY } from '../shared/storm';
 
 const config = loadStormConfig(process.env);
 const store = new StormStore(dynamoDb(), config.tableName, config.settings.windowSeconds);
-const publish = sns();
 const logger = new Logger({ serviceName: STORM_TELEMETRY.FLUSHER_SERVICE_NAME });
+// Every message to the alarm topic is copied to the chat topic, when there is one (best effort).
+const publish = withChatCopy(sns(), config.chatTopicArn, (err) => logger.warn('chat copy not published', { error: err as Error }));
 const metrics = new Metrics({ namespace: STORM_TELEMETRY.METRICS_NAMESPACE, serviceName: STORM_TELEMETRY.FLUSHER_SERVICE_NAME });
 
 /** The scheduled handler. */

@@ -12,6 +12,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { withChatCopy } from './chat-reports';
 import { dynamoDb, sns } from './heartbeat/aws-client';
 import { loadStormConfig } from './storm/config';
 import { recordStormBatch, StormMemo } from './storm/run';
@@ -20,9 +21,10 @@ import { STORM_TELEMETRY } from '../shared/storm';
 
 const config = loadStormConfig(process.env);
 const store = new StormStore(dynamoDb(), config.tableName, config.settings.windowSeconds);
-const publish = sns();
 const memo = new StormMemo();
 const logger = new Logger({ serviceName: STORM_TELEMETRY.RECORDER_SERVICE_NAME });
+// Every message to the alarm topic is copied to the chat topic, when there is one (best effort).
+const publish = withChatCopy(sns(), config.chatTopicArn, (err) => logger.warn('chat copy not published', { error: err as Error }));
 const metrics = new Metrics({ namespace: STORM_TELEMETRY.METRICS_NAMESPACE, serviceName: STORM_TELEMETRY.RECORDER_SERVICE_NAME });
 
 /** The SQS event source mapping handler (with ReportBatchItemFailures). */

@@ -87,6 +87,8 @@ export const STORM_ENV = {
   TABLE_NAME: 'STORM_TABLE_NAME',
   /** The alarm topic's ARN (first alarms and digests, and every alarm when the ledger fails). */
   ALARM_TOPIC_ARN: 'STORM_ALARM_TOPIC_ARN',
+  /** The chat topic's ARN: every message is sent there too, as an Amazon Q Developer custom notification (optional). */
+  CHAT_TOPIC_ARN: 'STORM_CHAT_TOPIC_ARN',
   WINDOW_SECONDS: 'STORM_WINDOW_SECONDS',
   THRESHOLD: 'STORM_THRESHOLD',
 } as const;

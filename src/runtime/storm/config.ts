@@ -9,6 +9,7 @@ import { STORM_ENV, STORM_LIMITS } from '../../shared/storm';
 export interface StormConfig {
   readonly tableName: string;
   readonly alarmTopicArn: string;
+  readonly chatTopicArn?: string;
   readonly settings: StormSettings;
 }
 
@@ -30,6 +31,7 @@ export function loadStormConfig(env: Record<string, string | undefined>): StormC
   return {
     tableName: required(env, STORM_ENV.TABLE_NAME),
     alarmTopicArn: required(env, STORM_ENV.ALARM_TOPIC_ARN),
+    chatTopicArn: env[STORM_ENV.CHAT_TOPIC_ARN] || undefined,
     settings: {
       windowSeconds: wholeNumber(env, STORM_ENV.WINDOW_SECONDS, STORM_LIMITS.DEFAULT_WINDOW_SECONDS,
         STORM_LIMITS.MIN_WINDOW_SECONDS, STORM_LIMITS.MAX_WINDOW_SECONDS),
