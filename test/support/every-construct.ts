@@ -18,9 +18,12 @@ const BUS_ARN = 'arn:aws:events:eu-west-1:111111111111:event-bus/backup-alarms';
 export function everyConstruct(app: App): Stack[] {
   const central = new Stack(app, 'Central', { env: { account: '111111111111', region: 'eu-west-1' } });
   const alarms = new CentralAlarmBus(central, 'Alarms', {
-    organizationId: 'o-a1b2c3d4e5', emailAddresses: ['ops@example.com'], pipelineAlarmEmailAddresses: ['oncall@example.com'],
+    organizationId: 'o-a1b2c3d4e5',
+    emailAddresses: ['ops@example.com'],
+    pipelineAlarmEmailAddresses: ['oncall@example.com'],
     // Issue 22's resources: the chat topic and its key, storm control.
-    chat: true, stormControl: {},
+    chat: true,
+    stormControl: {},
   });
   new SecurityHubFindingForwarder(central, 'Findings', { eventBus: alarms.eventBus });
   // A team's route (issue 22): its own rules, key, topic, dead-letter queue and alarms.
