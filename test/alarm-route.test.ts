@@ -25,9 +25,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
-import { nagFindings } from './support/assertions';
+import { NAG_PACKS, nagFindings } from './support/assertions';
 import { apiCall, optInRequest } from './support/tamper-events';
 import { AlarmKind, AlarmRoute, AlarmRouteOptions } from '../src/alarm-route';
 import { CentralAlarmBus } from '../src/central-alarm-bus';
@@ -41,13 +40,6 @@ const Y = '444444444444';
 const K = AlarmKind;
 const S = FindingSeverity;
 
-const PACKS: Array<() => NagPack> = [
-  () => new AwsSolutionsChecks({ verbose: true }),
-  () => new NIST80053R5Checks({ verbose: true }),
-  () => new HIPAASecurityChecks({ verbose: true }),
-  () => new PCIDSS321Checks({ verbose: true }),
-  () => new ServerlessChecks({ verbose: true }),
-];
 
 /** The routes of the matrix. */
 const ROUTES: Record<string, AlarmRouteOptions> = {
@@ -405,12 +397,12 @@ test('cdk-nag: all five packs, nothing unsuppressed, with the central bus and a 
   const { app, stack, route } = centralStack();
   for (const [name, options] of Object.entries(ROUTES)) route(name, options);
   route('Brought', { topic: sns.Topic.fromTopicArn(stack, 'Theirs', 'arn:aws:sns:eu-west-1:111111111111:team-chat') });
-  expect(nagFindings(app, [stack], PACKS)).toEqual([]);
+  expect(nagFindings(app, [stack], NAG_PACKS)).toEqual([]);
 });
 
 test('a route standing alone (no pipeline topic) is nag-clean too: its alarms say why they have no action', () => {
   const app = new App();
   const stack = new Stack(app, 'Alone', { env: ENV });
   new AlarmRoute(stack, 'Route', { eventBus: new events.EventBus(stack, 'Bus'), emailAddresses: ['a@example.com'] });
-  expect(nagFindings(app, [stack], PACKS)).toEqual([]);
+  expect(nagFindings(app, [stack], NAG_PACKS)).toEqual([]);
 });

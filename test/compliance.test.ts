@@ -7,22 +7,14 @@
  * reason; the README's table of them is written by this test (test/support/generated-block.ts).
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { ARCHITECTURES } from './example/architectures';
 import { buildExample } from './example/deployment';
-import { nagFindings } from './support/assertions';
+import { NAG_PACKS, nagFindings } from './support/assertions';
 import { everyConstruct } from './support/every-construct';
 import { expectGeneratedBlock, markdownTable } from './support/generated-block';
 
-const PACKS: Array<() => NagPack> = [
-  () => new AwsSolutionsChecks({ verbose: true }),
-  () => new NIST80053R5Checks({ verbose: true }),
-  () => new HIPAASecurityChecks({ verbose: true }),
-  () => new PCIDSS321Checks({ verbose: true }),
-  () => new ServerlessChecks({ verbose: true }),
-];
 
-const findings = (app: App, stacks: Stack[]) => nagFindings(app, stacks, PACKS);
+const findings = (app: App, stacks: Stack[]) => nagFindings(app, stacks, NAG_PACKS);
 
 test('the complete example deployment: all five packs, nothing unsuppressed', () => {
   const app = new App();

@@ -21,17 +21,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { BackupHeartbeat, HeartbeatMonitor, HeartbeatMonitorProps } from '../src';
-import { nagFindings } from './support/assertions';
+import { NAG_PACKS, nagFindings } from './support/assertions';
 
-const PACKS: Array<() => NagPack> = [
-  () => new AwsSolutionsChecks({ verbose: true }),
-  () => new NIST80053R5Checks({ verbose: true }),
-  () => new HIPAASecurityChecks({ verbose: true }),
-  () => new PCIDSS321Checks({ verbose: true }),
-  () => new ServerlessChecks({ verbose: true }),
-];
 const MEMBER = { account: '222222222222', region: 'eu-central-1' };
 const CENTRAL = { account: '111111111111', region: 'eu-west-1' };
 
@@ -107,7 +99,7 @@ describe('BackupHeartbeat', () => {
 
   test('cdk-nag: all five packs, nothing unsuppressed', () => {
     const { app, stack } = memberStack();
-    expect(nagFindings(app, [stack], PACKS)).toEqual([]);
+    expect(nagFindings(app, [stack], NAG_PACKS)).toEqual([]);
   });
 });
 
@@ -245,6 +237,6 @@ describe('HeartbeatMonitor', () => {
 
   test('cdk-nag: all five packs, nothing unsuppressed', () => {
     const { app, stack } = centralStack({ expectedAccounts: ['222222222222'], expectedRegions: ['eu-central-1'] });
-    expect(nagFindings(app, [stack], PACKS)).toEqual([]);
+    expect(nagFindings(app, [stack], NAG_PACKS)).toEqual([]);
   });
 });

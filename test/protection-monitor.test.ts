@@ -24,21 +24,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { CentralAlarmBus, ProtectionKind, ProtectionMonitor, ProtectionMonitorProps } from '../src';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
-import { nagFindings } from './support/assertions';
+import { NAG_PACKS, nagFindings } from './support/assertions';
 import { apiCall, stateChanges } from './support/tamper-events';
 import { protectionEventsPattern } from '../src/private/patterns';
 import { HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SCHEMA_VERSION, HEARTBEAT_SOURCE } from '../src/shared/heartbeat';
 
-const PACKS: Array<() => NagPack> = [
-  () => new AwsSolutionsChecks({ verbose: true }),
-  () => new NIST80053R5Checks({ verbose: true }),
-  () => new HIPAASecurityChecks({ verbose: true }),
-  () => new PCIDSS321Checks({ verbose: true }),
-  () => new ServerlessChecks({ verbose: true }),
-];
 const CENTRAL = { account: '111111111111', region: 'eu-west-1' };
 
 function monitor(props: Partial<ProtectionMonitorProps> = {}) {
@@ -233,7 +225,7 @@ describe('ProtectionMonitor', () => {
 
   test('cdk-nag: all five packs, nothing unsuppressed, standalone and with a pipeline topic', () => {
     const { app, stack } = monitor({ securityHubFindings: true });
-    expect(nagFindings(app, [stack], PACKS)).toEqual([]);
+    expect(nagFindings(app, [stack], NAG_PACKS)).toEqual([]);
   });
 
   test('CentralAlarmBus composes it by default; protectionMonitor: false leaves it out', () => {

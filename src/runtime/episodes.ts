@@ -151,3 +151,22 @@ Promise<{ current: T[]; claimed: number; lostRaces: number }> {
   }
   return { current, claimed, lostRaces };
 }
+
+/**
+ * Publishes one chat report (an Amazon Q Developer custom notification, without a subject) and marks its items as
+ * told to the chat destination; a failed publish is reported to `onError` and stays owed for the next run.
+ * Resolves to whether it was published.
+ */
+export async function publishChatReport(report: { notification: unknown; items: ReadonlyArray<{ pk: string; ver: number }> } | undefined,
+  publish: (topicArn: string, subject: string, message: string) => Promise<void>, topicArn: string | undefined,
+  markTold: (pk: string, ver: number) => Promise<void>, onError: (err: unknown) => void): Promise<'sent' | 'failed' | 'none'> {
+  if (report === undefined || topicArn === undefined || topicArn === '') return 'none';
+  try {
+    await publish(topicArn, '', JSON.stringify(report.notification));
+  } catch (err) {
+    onError(err);
+    return 'failed';
+  }
+  for (const { pk, ver } of report.items) await markTold(pk, ver);
+  return 'sent';
+}

@@ -4,7 +4,16 @@
  */
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, NagPack } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+
+/** The five cdk-nag packs every construct must pass (verbose: the findings name the rule and its text). */
+export const NAG_PACKS: ReadonlyArray<() => NagPack> = [
+  () => new AwsSolutionsChecks({ verbose: true }),
+  () => new NIST80053R5Checks({ verbose: true }),
+  () => new HIPAASecurityChecks({ verbose: true }),
+  () => new PCIDSS321Checks({ verbose: true }),
+  () => new ServerlessChecks({ verbose: true }),
+];
 
 /**
  * Runs `packs` on `stacks` and returns every error and warning of those stacks after synthesis, as

@@ -11,7 +11,7 @@ import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } f
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
 import { heartbeatChatReport } from '../chat-reports';
-import { claimChanges, importOwedFindings } from '../episodes';
+import { claimChanges, importOwedFindings, publishChatReport } from '../episodes';
 
 
 /** What a writer run did with its batch. */
@@ -173,18 +173,10 @@ export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
       for (const { pk, ver } of report.items) await o.store.markNotified(pk, destination, ver);
     }
   }
-  const chat = o.topics.chat === undefined || o.topics.chat === '' || late() ? undefined
-    : heartbeatChatReport(current, ReportDestination.CHAT, o.now, o.settings, o.partition);
-  if (chat !== undefined) {
-    try {
-      await o.publish(o.topics.chat!, '', JSON.stringify(chat.notification));
-      reportsSent++;
-      for (const { pk, ver } of chat.items) await o.store.markNotified(pk, ReportDestination.CHAT, ver);
-    } catch (err) {
-      publishFailures++;
-      o.onPublishError?.(ReportDestination.CHAT, err);
-    }
-  }
+  const chat = late() ? 'none' : await publishChatReport(heartbeatChatReport(current, ReportDestination.CHAT, o.now, o.settings, o.partition), o.publish, o.topics.chat,
+    (pk, ver) => o.store.markNotified(pk, ReportDestination.CHAT, ver), (err) => o.onPublishError?.(ReportDestination.CHAT, err));
+  if (chat === 'sent') reportsSent++;
+  if (chat === 'failed') publishFailures++;
   if (o.importFindings !== undefined && o.home !== undefined) {
     const pairs = current.filter((i) => owes(i, ReportDestination.SECURITY_HUB))
       .map((item) => ({ item, finding: heartbeatFinding(item, o.home!) }))

@@ -14,7 +14,7 @@ import { counterAttribute, ProtectionStore } from './store';
 import { LedgerState } from '../../shared/heartbeat';
 import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
 import { dailyChatReport, overdueChatReport } from '../chat-reports';
-import { claimChanges, importOwedFindings } from '../episodes';
+import { claimChanges, importOwedFindings, publishChatReport } from '../episodes';
 import { MalformedEventError } from '../event';
 import { ImportFindings, Publish } from '../heartbeat/aws-client';
 import { FindingHome } from '../heartbeat/finding';
@@ -189,18 +189,10 @@ export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCh
     reportsSent++;
     for (const { pk, ver } of report.items) await o.store.markNotified(pk, OverdueDestination.ALARM, ver);
   }
-  const chat = o.chatTopic === undefined || o.chatTopic === '' || late() ? undefined
-    : overdueChatReport(current, OverdueDestination.CHAT, o.now, o.partition);
-  if (chat !== undefined) {
-    try {
-      await o.publish(o.chatTopic!, '', JSON.stringify(chat.notification));
-      reportsSent++;
-      for (const { pk, ver } of chat.items) await o.store.markNotified(pk, OverdueDestination.CHAT, ver);
-    } catch (err) {
-      publishFailures++;
-      o.onPublishError?.(OverdueDestination.CHAT, err);
-    }
-  }
+  const chat = late() ? 'none' : await publishChatReport(overdueChatReport(current, OverdueDestination.CHAT, o.now, o.partition), o.publish, o.chatTopic,
+    (pk, ver) => o.store.markNotified(pk, OverdueDestination.CHAT, ver), (err) => o.onPublishError?.(OverdueDestination.CHAT, err));
+  if (chat === 'sent') reportsSent++;
+  if (chat === 'failed') publishFailures++;
   if (o.importFindings !== undefined && o.home !== undefined) {
     const pairs = current.filter((i) => owes(i, OverdueDestination.SECURITY_HUB))
       .map((item) => ({ item, finding: overdueFinding(item, o.home!) }))
