@@ -19,6 +19,7 @@ import { heartbeatFinding } from '../../../src/runtime/heartbeat/finding';
 import { parseHeartbeat } from '../../../src/runtime/heartbeat/ledger';
 import { runCheck } from '../../../src/runtime/heartbeat/run';
 import { fromDynamo, LedgerStore } from '../../../src/runtime/heartbeat/store';
+import { validateCustomNotification } from '../../../src/shared/chat';
 import { HEARTBEAT_TIMING, LedgerState, ReportDestination, sourceKey } from '../../../src/shared/heartbeat';
 
 const A = '111122223333';
@@ -296,4 +297,34 @@ describe('Security Hub findings (moto): one per silence, archived when the sourc
     expect((never.Description as string).length).toBeLessThanOrEqual(1024);
     expect(never.ProductFields).toMatchObject({ 'cdk-backup-alarms/last-heartbeat': 'never' });
   });
+});
+
+test('chat (issue 22): the silence and the return each reach the chat topic once, as a valid custom notification without a subject; a failed chat publish is sent on the next run', async () => {
+  const f = await fixture();
+  const CHAT = 'arn:aws:sns:eu-west-1:999999999999:chat';
+  const topics = { ...TOPICS, chat: CHAT };
+  await f.beat(A, T0);
+  const chat = () => f.sent.filter((s) => s.topic === CHAT);
+  await f.check(T0 + ALLOWANCE + 1, { topics });
+  expect(chat()).toHaveLength(1);
+  const silent = JSON.parse(chat()[0].message);
+  expect([chat()[0].subject, validateCustomNotification(silent)]).toEqual(['', []]);
+  expect(silent.content.title).toContain('silent');
+  expect(silent.content.description).toContain(A);
+  await f.check(T0 + ALLOWANCE + 15 * MIN, { topics });
+  expect(chat()).toHaveLength(1);
+  // It returns; the chat publish fails once (the email publishes succeed), and goes out on the next run, once.
+  await f.beat(A, T0 + 8 * HOUR);
+  let chatFailures = 1;
+  const publish = async (topic: string, subject: string, message: string) => {
+    if (topic === CHAT && chatFailures-- > 0) throw new KMSDisabledException({ $metadata: { httpStatusCode: 400 }, message: 'injected' });
+    f.sent.push({ topic, subject, message });
+  };
+  const failed = await f.check(T0 + 8 * HOUR + 15 * MIN, { topics, publish });
+  expect([failed.publishFailures, chat().length]).toEqual([1, 1]);
+  await f.check(T0 + 8 * HOUR + 30 * MIN, { topics, publish });
+  expect(chat()).toHaveLength(2);
+  expect(JSON.parse(chat()[1].message).content.title).toContain('returned');
+  await f.check(T0 + 8 * HOUR + 45 * MIN, { topics, publish });
+  expect(chat()).toHaveLength(2);
 });

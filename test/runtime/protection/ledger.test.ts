@@ -21,6 +21,7 @@ import { ProtectionItem } from '../../../src/runtime/protection/item';
 import { DEFAULT_OVERDUE_SETTINGS } from '../../../src/runtime/protection/overdue';
 import { recordBatch, runDailyReport, runOverdueCheck } from '../../../src/runtime/protection/run';
 import { ProtectionStore } from '../../../src/runtime/protection/store';
+import { validateCustomNotification } from '../../../src/shared/chat';
 import { activityKey, PROTECTION_TIMING, protectionKey, ProtectionKind, ProtectionState } from '../../../src/shared/protection';
 import { heartbeatEvent, MotoServer } from '../heartbeat/moto-server';
 import { fixture, variant } from '../support';
@@ -272,5 +273,52 @@ describe('the daily report', () => {
     expect(f.sent[0].subject).toMatch(/1 silent source/);
     expect(f.sent[0].subject.length).toBeLessThanOrEqual(100);
     expect(f.sent[0].message).toContain('444455556666');
+  });
+});
+
+describe('chat (issue 22)', () => {
+  const CHAT = 'arn:aws:sns:eu-west-1:999999999999:chat';
+
+  test('an overdue protection and its recovery each reach the chat topic once, as valid custom notifications without a subject', async () => {
+    const f = await checker();
+    const chat: Array<{ subject: string; message: string }> = [];
+    const publish = async (topic: string, subject: string, message: string) => {
+      (topic === CHAT ? chat : f.sent).push({ subject, message });
+    };
+    const check = (now: number) => runOverdueCheck({
+      store: f.store, publish, topic: TOPIC, chatTopic: CHAT, settings: DEFAULT_OVERDUE_SETTINGS, now, partition: 'aws',
+    });
+    for (const t of [T0, T0 + DAY, T0 + 2 * DAY]) await f.succeed(t);
+    await check(DUE + MIN);
+    await check(DUE + HOUR);
+    expect(chat).toHaveLength(1);
+    const overdue = JSON.parse(chat[0].message);
+    expect([chat[0].subject, validateCustomNotification(overdue)]).toEqual(['', []]);
+    expect(JSON.stringify(overdue)).toContain(RESOURCE);
+    await f.succeed(DUE + 2 * HOUR);
+    await check(DUE + 3 * HOUR);
+    await check(DUE + 4 * HOUR);
+    expect(chat).toHaveLength(2);
+    expect(validateCustomNotification(JSON.parse(chat[1].message))).toEqual([]);
+    expect((await protection(f.store))?.notified).toMatchObject({ alarm: 2, chat: 2 });
+  });
+
+  test('the daily report reaches the chat topic too, as one valid custom notification', async () => {
+    const f = await checker();
+    for (const t of [T0, T0 + DAY, T0 + 2 * DAY]) await f.succeed(t);
+    const check = await f.check(DUE + MIN);
+    const chat: string[] = [];
+    await runDailyReport({
+      check,
+      publish: async (topic, _subject, message) => { if (topic === CHAT) chat.push(message); },
+      topic: TOPIC,
+      chatTopic: CHAT,
+      now: DUE + MIN,
+      timeZone: 'UTC',
+      partition: 'aws',
+      tableName: f.store.tableName,
+    });
+    expect(chat).toHaveLength(1);
+    expect(validateCustomNotification(JSON.parse(chat[0]))).toEqual([]);
   });
 });
