@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmRoute, AlarmRouteOptions } from './alarm-route';
 import { BackupFailureRule } from './backup-failure-rule';
+import { ChatChannels, SlackChannel, TeamsChannel } from './chat-channels';
 import { HeartbeatMonitor, HeartbeatMonitorOptions } from './heartbeat-monitor';
 import { AlarmFamily, AlarmFamilyId, ALARM_FAMILIES } from './private/alarm-families';
 import { createEncryptedTopic } from './private/alarm-topic';
@@ -129,6 +130,19 @@ export interface CentralAlarmBusProps {
    * @default - created when `chat` is true
    */
   readonly chatTopic?: sns.ITopic;
+
+  /**
+   * Slack channels that receive the chat topic (notification-only channel configurations: a role with no permission,
+   * `ReadOnlyAccess` as guardrail; the workspace authorized once in the Amazon Q Developer console). Implies `chat`.
+   * @default - none: subscribe your own channel configuration to `chatTopic`
+   */
+  readonly slackChannels?: SlackChannel[];
+
+  /**
+   * Microsoft Teams channels that receive the chat topic (as `slackChannels`). Implies `chat`.
+   * @default - none
+   */
+  readonly teamsChannels?: TeamsChannel[];
 
   /**
    * Storm control for job failures: the first failure of a group (account, Region, job kind, status message) is
@@ -263,6 +277,8 @@ export class CentralAlarmBus extends Construct {
   public readonly chatTopic?: sns.ITopic;
   /** Storm control of job failures (when `stormControl` is given). */
   public readonly storms?: StormControl;
+  /** The Slack and Teams channel configurations (when `slackChannels` or `teamsChannels` is given). */
+  public readonly chatChannels?: ChatChannels;
 
   private readonly retryAttempts: number;
   private readonly maxEventAge: Duration;
@@ -336,13 +352,16 @@ export class CentralAlarmBus extends Construct {
       'The backup alarm topic could not deliver notifications (cdk-backup-alarms)');
     this.topicDeliveryAlarm.addAlarmAction(new cwActions.SnsAction(this.pipelineAlarmTopic));
 
-    if (props.chatTopic !== undefined || props.chat) {
+    if (props.chatTopic !== undefined || props.chat || props.slackChannels !== undefined || props.teamsChannels !== undefined) {
       this.chatTopic = props.chatTopic ?? createEncryptedTopic(this, 'ChatKey', 'ChatTopic', {
         displayName: 'Backup alarms (chat)',
         keyDescription: 'Encrypts the backup alarm chat topic (cdk-backup-alarms)',
         ruleArnPattern: busRules,
         removalPolicy,
       }).topic;
+    }
+    if (this.chatTopic && (props.slackChannels !== undefined || props.teamsChannels !== undefined)) {
+      this.chatChannels = new ChatChannels(this, 'ChatChannels', { chatTopic: this.chatTopic, slackChannels: props.slackChannels, teamsChannels: props.teamsChannels });
     }
     // With storm control, job failures reach email and chat through it: their rules keep matching (their metrics
     // count the failures) but send nothing themselves.

@@ -15,3 +15,4 @@ export * from './heartbeat-monitor';
 export * from './protection-monitor';
 export * from './alarm-route';
 export * from './storm-control';
+export * from './chat-channels';
