@@ -27,9 +27,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { CentralAlarmBus, ProtectionKind, ProtectionMonitor, ProtectionMonitorProps } from '../src';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
 import { NAG_PACKS, nagFindings } from './support/assertions';
+import { heartbeatEvent } from './support/heartbeat-event';
 import { apiCall, stateChanges } from './support/tamper-events';
 import { protectionEventsPattern } from '../src/private/patterns';
-import { HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SCHEMA_VERSION, HEARTBEAT_SOURCE } from '../src/shared/heartbeat';
 
 const CENTRAL = { account: '111111111111', region: 'eu-west-1' };
 
@@ -49,17 +49,7 @@ const statementsOf = (template: Template, idPrefix: string) => Object.entries(te
 describe('the rule takes what the ledger needs, and nothing that is not from AWS', () => {
   const backup = loadExampleEvents(path.join(__dirname, 'fixtures', 'backup-events'));
   const organizations = loadExampleEvents(path.join(__dirname, 'fixtures', 'organizations-events'));
-  const heartbeat = {
-    'version': '0',
-    'id': 'h',
-    'source': HEARTBEAT_SOURCE,
-    'detail-type': HEARTBEAT_DETAIL_TYPE,
-    'account': '222222222222',
-    'region': 'eu-west-1',
-    'time': '2026-12-01T00:00:00Z',
-    'resources': [],
-    'detail': { schemaVersion: HEARTBEAT_SCHEMA_VERSION, rule: 'backup-failure-rule', intervalSeconds: 28_800 },
-  };
+  const heartbeat = heartbeatEvent({ account: '222222222222', region: 'eu-west-1', rule: 'backup-failure-rule', time: Date.parse('2026-12-01T00:00:00Z'), intervalSeconds: 28_800 });
   // The state changes that mean lost protection (a vault or plan created or modified is not tampering).
   const tamper = {
     ...Object.fromEntries(Object.entries(stateChanges()).filter(([k]) => /deleted|region-setting/.test(k))),

@@ -25,8 +25,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { loadExampleEvents, matchMatrix } from './ruler/ruler';
 import { NAG_PACKS, nagFindings } from './support/assertions';
+import { heartbeatEvent } from './support/heartbeat-event';
 import { apiCall, stateChanges } from './support/tamper-events';
-import { HEARTBEAT_DETAIL_TYPE, HEARTBEAT_SCHEMA_VERSION, HEARTBEAT_SOURCE } from '../src/shared/heartbeat';
 import { StormControl, StormControlProps } from '../src/storm-control';
 
 const CENTRAL = { account: '111111111111', region: 'eu-west-1' };
@@ -49,17 +49,7 @@ describe('the rule takes job failures, and nothing else', () => {
   const deployed = Object.values(template.findResources('AWS::Events::Rule'))[0] as any;
   const backup = loadExampleEvents(path.join(__dirname, 'fixtures', 'backup-events'));
   const organizations = loadExampleEvents(path.join(__dirname, 'fixtures', 'organizations-events'));
-  const heartbeat = {
-    'version': '0',
-    'id': 'h',
-    'source': HEARTBEAT_SOURCE,
-    'detail-type': HEARTBEAT_DETAIL_TYPE,
-    'account': '222222222222',
-    'region': 'eu-west-1',
-    'time': '2026-12-01T00:00:00Z',
-    'resources': [],
-    'detail': { schemaVersion: HEARTBEAT_SCHEMA_VERSION, rule: 'backup-failure-rule', intervalSeconds: 28_800 },
-  };
+  const heartbeat = heartbeatEvent({ account: '222222222222', region: 'eu-west-1', rule: 'backup-failure-rule', time: Date.parse('2026-12-01T00:00:00Z'), intervalSeconds: 28_800 });
   const tamper = {
     ...stateChanges(),
     'call DeleteRecoveryPoint': apiCall('DeleteRecoveryPoint'),

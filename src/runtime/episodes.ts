@@ -170,3 +170,27 @@ export async function publishChatReport(report: { notification: unknown; items: 
   for (const { pk, ver } of report.items) await markTold(pk, ver);
   return 'sent';
 }
+
+/** What `scanLedger` read. */
+export interface LedgerScan<P> {
+  /** The pages, in order. */
+  readonly pages: P[];
+  /** Their read units, summed. */
+  readonly readUnits: number;
+  /** True when the scan stopped at the deadline: the rest is judged on the next run. */
+  readonly truncated: boolean;
+}
+
+/** Scans a whole ledger page by page (`scanPage(start)`), starting no new page once `late()` says so. */
+export async function scanLedger<P extends { readonly next?: Record<string, unknown>; readonly readUnits: number }>(
+  scanPage: (start?: Record<string, unknown>) => Promise<P>, late: () => boolean): Promise<LedgerScan<P>> {
+  const pages: P[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    if (late()) return { pages, readUnits: pages.reduce((n, p) => n + p.readUnits, 0), truncated: true };
+    const page = await scanPage(start);
+    pages.push(page);
+    start = page.next;
+  } while (start !== undefined);
+  return { pages, readUnits: pages.reduce((n, p) => n + p.readUnits, 0), truncated: false };
+}

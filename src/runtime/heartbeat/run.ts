@@ -11,7 +11,7 @@ import { Heartbeat, MalformedHeartbeatError, newestPerSource, parseHeartbeat } f
 import { LedgerStore, WriteOutcome } from './store';
 import { ExpectedSources, ReportDestination } from '../../shared/heartbeat';
 import { heartbeatChatReport } from '../chat-reports';
-import { claimChanges, importOwedFindings, publishChatReport } from '../episodes';
+import { claimChanges, importOwedFindings, publishChatReport, scanLedger } from '../episodes';
 
 
 /** What a writer run did with its batch. */
@@ -115,23 +115,11 @@ export interface CheckOptions {
  * seen, then send each destination what it is owed and record that it was told.
  */
 export async function runCheck(o: CheckOptions): Promise<CheckSummary> {
-  const items: LedgerItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  let readUnits = 0;
-  let pages = 0;
-  let truncated = false;
   const late = () => o.deadline !== undefined && Date.now() > o.deadline;
-  do {
-    if (late()) {
-      truncated = true;
-      break;
-    }
-    const page = await o.store.scanPage(start);
-    pages++;
-    readUnits += page.readUnits;
-    items.push(...page.items);
-    start = page.next;
-  } while (start !== undefined);
+  const scan = await scanLedger((start) => o.store.scanPage(start), late);
+  const { readUnits, truncated } = scan;
+  const pages = scan.pages.length;
+  const items: LedgerItem[] = scan.pages.flatMap((p) => p.items);
 
   let created = 0;
   if (!truncated) {

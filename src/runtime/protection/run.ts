@@ -14,7 +14,7 @@ import { counterAttribute, ProtectionStore } from './store';
 import { LedgerState } from '../../shared/heartbeat';
 import { hourOf, OverdueDestination, ProtectionState } from '../../shared/protection';
 import { dailyChatReport, overdueChatReport } from '../chat-reports';
-import { claimChanges, importOwedFindings, publishChatReport } from '../episodes';
+import { claimChanges, importOwedFindings, publishChatReport, scanLedger } from '../episodes';
 import { MalformedEventError } from '../event';
 import { ImportFindings, Publish } from '../heartbeat/aws-client';
 import { FindingHome } from '../heartbeat/finding';
@@ -147,25 +147,12 @@ export interface OverdueCheckSummary {
  * what it is owed and record that it was told.
  */
 export async function runOverdueCheck(o: OverdueCheckOptions): Promise<OverdueCheckSummary> {
-  const scanned: ProtectionItem[] = [];
-  const activity: ActivityItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  let readUnits = 0;
-  let pages = 0;
-  let truncated = false;
   const late = () => o.deadline !== undefined && Date.now() > o.deadline;
-  do {
-    if (late()) {
-      truncated = true;
-      break;
-    }
-    const page = await o.store.scanPage(start);
-    pages++;
-    readUnits += page.readUnits;
-    scanned.push(...page.protections);
-    activity.push(...page.activity);
-    start = page.next;
-  } while (start !== undefined);
+  const scan = await scanLedger((start) => o.store.scanPage(start), late);
+  const { readUnits, truncated } = scan;
+  const pages = scan.pages.length;
+  const scanned = scan.pages.flatMap((p) => p.protections);
+  const activity = scan.pages.flatMap((p) => p.activity);
 
   const { current, claimed, lostRaces } = await claimChanges(scanned, {
     decide: (item) => decide(item, o.now, o.settings),
@@ -251,16 +238,12 @@ export async function runDailyReport(o: DailyReportOptions): Promise<DailyReport
   let sources: ReportSource[] | undefined;
   let heartbeatReadUnits = 0;
   if (o.heartbeats !== undefined) {
-    sources = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await o.heartbeats.scanPage(start);
-      heartbeatReadUnits += page.readUnits;
-      sources.push(...page.items.map((i) => ({
-        account: i.account, region: i.region, rule: i.rule, lastSeen: i.lastSeen, silent: i.state === LedgerState.SILENT,
-      })));
-      start = page.next;
-    } while (start !== undefined);
+    const heartbeats = o.heartbeats;
+    const scan = await scanLedger((start) => heartbeats.scanPage(start), () => false);
+    heartbeatReadUnits = scan.readUnits;
+    sources = scan.pages.flatMap((p) => p.items).map((i) => ({
+      account: i.account, region: i.region, rule: i.rule, lastSeen: i.lastSeen, silent: i.state === LedgerState.SILENT,
+    }));
   }
   const summary = summarizeDay({
     now: o.now,

@@ -127,19 +127,5 @@ export class MotoServer {
   }
 }
 
-/** An EventBridge heartbeat event as the central bus delivers it to the buffer queue. */
-export function heartbeatEvent(o: {
-  account: string; region: string; rule: string; time: number; intervalSeconds: number; id?: string;
-}): Record<string, unknown> {
-  return {
-    'version': '0',
-    'id': o.id ?? `hb-${o.account}-${o.region}-${o.rule}-${o.time}`,
-    'detail-type': 'Backup Alarms Heartbeat',
-    'source': 'cdk-backup-alarms.heartbeat',
-    'account': o.account,
-    'time': new Date(o.time).toISOString(),
-    'region': o.region,
-    'resources': [],
-    'detail': { schemaVersion: 1, rule: o.rule, intervalSeconds: o.intervalSeconds },
-  };
-}
+// The heartbeat event builder lives with the other event builders; re-exported for the runtime tests that import it here.
+export { heartbeatEvent } from '../../support/heartbeat-event';
